@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# mtty: VFIO mediated PCI serial card.
+#   make demo    boot a VM and walk the seed's steps 1-8 end to end
+#   make check   every test: lint, unit, builds and VMs on both kernels
+# See README.md.
+
+KERNELS ?= 6.1 6.12
+MTTY_CACHE ?= /var/cache/mtty
+export MTTY_CACHE
+
+CC ?= cc
+UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	-Idriver -Itests/unit
+MODEL_SRCS := driver/mtty_uart.c driver/mtty_pci.c driver/mtty_model.c
+STATIC_CFLAGS := -static -O2 -Wall -Wextra -Werror
+
+.PHONY: all deps modules unit lint tools vm-test check demo clean
+
+all: modules
+
+deps:
+	@scripts/deps.sh
+
+modules: deps
+	@for k in $(KERNELS); do scripts/build-module.sh $$k || exit 1; done
+
+build/unit/test_model: tests/unit/test_model.c tests/unit/unit.h $(MODEL_SRCS) driver/*.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_model.c $(MODEL_SRCS)
+
+unit: build/unit/test_model
+	build/unit/test_model
+
+build/vfio_client: tests/vm/vfio_client.c
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_CFLAGS) -o $@ $<
+
+build/l2init: tests/vm/l2init.c
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_CFLAGS) -pthread -o $@ $<
+
+tools: build/vfio_client build/l2init
+
+lint: deps
+	@scripts/lint.sh
+
+vm-test: modules tools
+	@for k in $(KERNELS); do \
+		tests/vm/run.sh --kernel $$k --ko build/$$k/driver/mtty.ko \
+			--bin build/vfio_client --l2init build/l2init || exit 1; \
+	done
+
+check: deps
+	@scripts/check.sh
+
+demo: deps modules tools
+	@scripts/demo.sh
+
+clean:
+	rm -rf build

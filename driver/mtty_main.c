@@ -1,0 +1,782 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mtty - VFIO mediated device driver for a virtual PCI serial card.
+ *
+ * A class device /sys/devices/virtual/mtty/mtty is the mdev parent.  Each
+ * mediated device is a PCI serial card (4348:3253) with one 16550A UART per
+ * I/O BAR whose transmitter loops back into its receiver.  Everything about
+ * the card lives in the pure model (mtty_model.c, mtty_uart.c, mtty_pci.c);
+ * this file only translates VFIO regions, ioctls and eventfds to it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/eventfd.h>
+#include <linux/kernel.h>
+#include <linux/lockdep.h>
+#include <linux/mdev.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+
+#include "mtty_conftest.h"
+#include "mtty_model.h"
+
+#define MTTY_NAME		"mtty"
+#define MTTY_DEFAULT_POOL	24
+#define MTTY_MAX_POOL		65536
+
+/* Region offsets in the device fd: index in the bits above 40. */
+#define MTTY_REGION_SHIFT	40
+#define MTTY_REGION_OFFSET(i)	((u64)(i) << MTTY_REGION_SHIFT)
+#define MTTY_REGION_INDEX(pos)	((u64)(pos) >> MTTY_REGION_SHIFT)
+#define MTTY_REGION_MASK	(MTTY_REGION_OFFSET(1) - 1)
+
+static unsigned int max_ports = MTTY_DEFAULT_POOL;
+module_param(max_ports, uint, 0444);
+MODULE_PARM_DESC(max_ports,
+		 "Ports shared by all mtty devices (1-65536, default 24)");
+
+struct mtty_type {
+	struct mdev_type type;
+	unsigned int nports;
+};
+
+static struct mtty_type mtty_types[] = {
+	{
+		.type.sysfs_name = "1",
+		.type.pretty_name = "Single port serial",
+		.nports = 1,
+	},
+	{
+		.type.sysfs_name = "2",
+		.type.pretty_name = "Dual port serial",
+		.nports = 2,
+	},
+};
+
+static struct mdev_type *mtty_mdev_types[] = {
+	&mtty_types[0].type,
+	&mtty_types[1].type,
+};
+
+struct mtty_state {
+	struct vfio_device vdev;
+	/* serialises the model and the eventfd pointers */
+	struct mutex lock;
+	struct mtty_model model;
+	struct mtty_uart *uart;
+	struct eventfd_ctx *intx_trigger;
+	struct eventfd_ctx *msi_trigger;
+	struct eventfd_ctx *req_trigger;
+};
+
+static struct {
+	struct device *dev;
+	struct mdev_parent parent;
+	/* protects free_ports */
+	struct mutex pool_lock;
+	unsigned int free_ports;
+} mtty;
+
+static struct class mtty_class = {
+	.name = MTTY_NAME,
+};
+
+static void mtty_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#ifdef MTTY_HAVE_EVENTFD_SIGNAL_NOCOUNT
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
+
+static void mtty_deliver(struct mtty_state *s, unsigned int sig)
+{
+	lockdep_assert_held(&s->lock);
+
+	if ((sig & MTTY_SIG_INTX) && s->intx_trigger)
+		mtty_eventfd_signal(s->intx_trigger);
+	if ((sig & MTTY_SIG_MSI) && s->msi_trigger)
+		mtty_eventfd_signal(s->msi_trigger);
+}
+
+/* ---- port pool ---- */
+
+static int mtty_pool_get(unsigned int n)
+{
+	int ret = 0;
+
+	mutex_lock(&mtty.pool_lock);
+	if (mtty.free_ports < n)
+		ret = -ENOSPC;
+	else
+		mtty.free_ports -= n;
+	mutex_unlock(&mtty.pool_lock);
+	return ret;
+}
+
+static void mtty_pool_put(unsigned int n)
+{
+	mutex_lock(&mtty.pool_lock);
+	mtty.free_ports += n;
+	WARN_ON_ONCE(mtty.free_ports > max_ports);
+	mutex_unlock(&mtty.pool_lock);
+}
+
+static unsigned int mtty_pool_free(void)
+{
+	unsigned int n;
+
+	mutex_lock(&mtty.pool_lock);
+	n = mtty.free_ports;
+	mutex_unlock(&mtty.pool_lock);
+	return n;
+}
+
+/* ---- region access ---- */
+
+static ssize_t mtty_cfg_rw(struct mtty_state *s, u8 *buf, size_t count,
+			   loff_t off, bool write)
+{
+	unsigned int sig = 0;
+	size_t done = 0;
+
+	lockdep_assert_held(&s->lock);
+
+	while (done < count) {
+		unsigned int pos = off + done;
+		unsigned int len = 1;
+		u32 val = 0;
+		unsigned int i;
+
+		if (count - done >= 4 && !(pos & 3))
+			len = 4;
+		else if (count - done >= 2 && !(pos & 1))
+			len = 2;
+
+		if (write) {
+			for (i = 0; i < len; i++)
+				val |= (u32)buf[done + i] << (8 * i);
+			sig |= mtty_model_cfg_write(&s->model, pos, len, val);
+		} else {
+			val = mtty_model_cfg_read(&s->model, pos, len);
+			for (i = 0; i < len; i++)
+				buf[done + i] = val >> (8 * i);
+		}
+		done += len;
+	}
+	mtty_deliver(s, sig);
+	return count;
+}
+
+static ssize_t mtty_bar_rw(struct mtty_state *s, unsigned int port, u8 *buf,
+			   size_t count, loff_t off, bool write)
+{
+	unsigned int sig = 0;
+	size_t i;
+
+	lockdep_assert_held(&s->lock);
+
+	for (i = 0; i < count; i++) {
+		if (write)
+			sig |= mtty_model_bar_write(&s->model, port, off + i,
+						    buf[i]);
+		else
+			sig |= mtty_model_bar_read(&s->model, port, off + i,
+						   &buf[i]);
+	}
+	mtty_deliver(s, sig);
+	return count;
+}
+
+/*
+ * All accesses must lie inside one region; a short access is never made.
+ * Config space takes any size (split into naturally aligned pieces), a UART
+ * BAR any run of its eight byte registers, processed in order.
+ */
+static ssize_t mtty_rw(struct mtty_state *s, char __user *ubuf, size_t count,
+		       loff_t *ppos, bool write)
+{
+	u64 index = MTTY_REGION_INDEX(*ppos);
+	u64 off = *ppos & MTTY_REGION_MASK;
+	u8 buf[MTTY_PCI_CFG_SIZE];
+	u64 size;
+	ssize_t ret;
+
+	if (*ppos < 0)
+		return -EINVAL;
+	if (index == VFIO_PCI_CONFIG_REGION_INDEX)
+		size = MTTY_PCI_CFG_SIZE;
+	else if (index < s->model.nports)
+		size = MTTY_BAR_SIZE;
+	else
+		return -EINVAL;
+	if (off >= size || count > size - off)
+		return -EINVAL;
+	if (!count)
+		return 0;
+
+	if (write && copy_from_user(buf, (const char __user *)ubuf, count))
+		return -EFAULT;
+
+	mutex_lock(&s->lock);
+	if (index == VFIO_PCI_CONFIG_REGION_INDEX)
+		ret = mtty_cfg_rw(s, buf, count, off, write);
+	else
+		ret = mtty_bar_rw(s, index, buf, count, off, write);
+	mutex_unlock(&s->lock);
+
+	if (!write && copy_to_user(ubuf, buf, count))
+		return -EFAULT;
+	*ppos += ret;
+	return ret;
+}
+
+static ssize_t mtty_read(struct vfio_device *vdev, char __user *buf,
+			 size_t count, loff_t *ppos)
+{
+	struct mtty_state *s = container_of(vdev, struct mtty_state, vdev);
+
+	return mtty_rw(s, buf, count, ppos, false);
+}
+
+static ssize_t mtty_write(struct vfio_device *vdev, const char __user *buf,
+			  size_t count, loff_t *ppos)
+{
+	struct mtty_state *s = container_of(vdev, struct mtty_state, vdev);
+
+	return mtty_rw(s, (char __user *)buf, count, ppos, true);
+}
+
+/* ---- interrupts ---- */
+
+static unsigned int mtty_irq_count(unsigned int index)
+{
+	switch (index) {
+	case VFIO_PCI_INTX_IRQ_INDEX:
+	case VFIO_PCI_MSI_IRQ_INDEX:
+	case VFIO_PCI_REQ_IRQ_INDEX:
+		return 1;
+	}
+	return 0;
+}
+
+static void mtty_set_trigger(struct eventfd_ctx **slot, struct eventfd_ctx *ctx)
+{
+	if (*slot)
+		eventfd_ctx_put(*slot);
+	*slot = ctx;
+}
+
+/*
+ * VFIO_IRQ_SET_ACTION_TRIGGER for one interrupt: DATA_EVENTFD with fd >= 0
+ * installs a trigger, fd -1 (or count 0 with DATA_NONE) removes it, and
+ * DATA_NONE / DATA_BOOL fire it as a loopback test.
+ */
+static int mtty_irq_trigger(struct mtty_state *s, struct vfio_irq_set *hdr,
+			    const void *data)
+{
+	struct eventfd_ctx **slot;
+	enum mtty_irq_mode mode = MTTY_IRQ_NONE;
+	struct eventfd_ctx *ctx;
+	u32 dtype = hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+	unsigned int sig;
+	s32 fd;
+
+	lockdep_assert_held(&s->lock);
+
+	switch (hdr->index) {
+	case VFIO_PCI_INTX_IRQ_INDEX:
+		slot = &s->intx_trigger;
+		mode = MTTY_IRQ_INTX;
+		break;
+	case VFIO_PCI_MSI_IRQ_INDEX:
+		slot = &s->msi_trigger;
+		mode = MTTY_IRQ_MSI;
+		break;
+	case VFIO_PCI_REQ_IRQ_INDEX:
+		slot = &s->req_trigger;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	if (!hdr->count) {
+		if (dtype != VFIO_IRQ_SET_DATA_NONE)
+			return -EINVAL;
+		ctx = NULL;
+		goto install;
+	}
+
+	if (dtype == VFIO_IRQ_SET_DATA_NONE ||
+	    (dtype == VFIO_IRQ_SET_DATA_BOOL && *(const u8 *)data)) {
+		if (*slot)
+			mtty_eventfd_signal(*slot);
+		return 0;
+	}
+	if (dtype == VFIO_IRQ_SET_DATA_BOOL)
+		return 0;
+
+	fd = *(const s32 *)data;
+	if (fd < 0) {
+		if (fd != -1)
+			return -EINVAL;
+		ctx = NULL;
+		goto install;
+	}
+	/* INTx and MSI are exclusive, as on vfio-pci */
+	if (mode != MTTY_IRQ_NONE && s->model.irq_mode != MTTY_IRQ_NONE &&
+	    s->model.irq_mode != mode)
+		return -EINVAL;
+	ctx = eventfd_ctx_fdget(fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+
+install:
+	mtty_set_trigger(slot, ctx);
+	if (mode == MTTY_IRQ_NONE)
+		return 0;
+	if (ctx)
+		sig = mtty_model_set_irq_mode(&s->model, mode);
+	else if (s->model.irq_mode == mode)
+		sig = mtty_model_set_irq_mode(&s->model, MTTY_IRQ_NONE);
+	else
+		sig = 0;
+	mtty_deliver(s, sig);
+	return 0;
+}
+
+static int mtty_irq_mask(struct mtty_state *s, struct vfio_irq_set *hdr,
+			 const void *data, bool unmask)
+{
+	u32 dtype = hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+
+	lockdep_assert_held(&s->lock);
+
+	if (hdr->index != VFIO_PCI_INTX_IRQ_INDEX)
+		return -EINVAL;
+	if (s->model.irq_mode != MTTY_IRQ_INTX || hdr->count != 1)
+		return -EINVAL;
+	/* mask and unmask through an eventfd (irqfd resampling) */
+	if (dtype == VFIO_IRQ_SET_DATA_EVENTFD)
+		return -ENOTTY;
+	if (dtype == VFIO_IRQ_SET_DATA_BOOL && !*(const u8 *)data)
+		return 0;
+
+	if (unmask)
+		mtty_deliver(s, mtty_model_intx_unmask(&s->model));
+	else
+		mtty_model_intx_mask(&s->model);
+	return 0;
+}
+
+static int mtty_set_irqs(struct mtty_state *s, unsigned long arg)
+{
+	size_t minsz = offsetofend(struct vfio_irq_set, count);
+	void __user *uarg = (void __user *)arg;
+	struct vfio_irq_set hdr;
+	size_t data_size = 0;
+	void *data = NULL;
+	int ret;
+
+	if (copy_from_user(&hdr, uarg, minsz))
+		return -EFAULT;
+	ret = vfio_set_irqs_validate_and_prepare(&hdr,
+						 mtty_irq_count(hdr.index),
+						 VFIO_PCI_NUM_IRQS, &data_size);
+	if (ret)
+		return ret;
+	if (data_size) {
+		data = memdup_user(uarg + minsz, data_size);
+		if (IS_ERR(data))
+			return PTR_ERR(data);
+	}
+
+	mutex_lock(&s->lock);
+	switch (hdr.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) {
+	case VFIO_IRQ_SET_ACTION_MASK:
+		ret = mtty_irq_mask(s, &hdr, data, false);
+		break;
+	case VFIO_IRQ_SET_ACTION_UNMASK:
+		ret = mtty_irq_mask(s, &hdr, data, true);
+		break;
+	case VFIO_IRQ_SET_ACTION_TRIGGER:
+		ret = mtty_irq_trigger(s, &hdr, data);
+		break;
+	default:
+		ret = -EINVAL;
+		break;
+	}
+	mutex_unlock(&s->lock);
+
+	kfree(data);
+	return ret;
+}
+
+static void mtty_irqs_release(struct mtty_state *s)
+{
+	lockdep_assert_held(&s->lock);
+
+	mtty_set_trigger(&s->intx_trigger, NULL);
+	mtty_set_trigger(&s->msi_trigger, NULL);
+	mtty_set_trigger(&s->req_trigger, NULL);
+	mtty_model_set_irq_mode(&s->model, MTTY_IRQ_NONE);
+}
+
+/* ---- ioctls ---- */
+
+static int mtty_get_device_info(unsigned long arg)
+{
+	size_t minsz = offsetofend(struct vfio_device_info, num_irqs);
+	struct vfio_device_info info;
+
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+
+	info.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
+	info.num_regions = VFIO_PCI_NUM_REGIONS;
+	info.num_irqs = VFIO_PCI_NUM_IRQS;
+
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static int mtty_get_region_info(struct mtty_state *s, unsigned long arg)
+{
+	size_t minsz = offsetofend(struct vfio_region_info, offset);
+	struct vfio_region_info info;
+
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_REGIONS)
+		return -EINVAL;
+
+	info.offset = MTTY_REGION_OFFSET(info.index);
+	info.cap_offset = 0;
+	info.size = 0;
+	info.flags = 0;
+	if (info.index == VFIO_PCI_CONFIG_REGION_INDEX)
+		info.size = MTTY_PCI_CFG_SIZE;
+	else if (info.index < s->model.nports)
+		info.size = MTTY_BAR_SIZE;
+	if (info.size)
+		info.flags = VFIO_REGION_INFO_FLAG_READ |
+			     VFIO_REGION_INFO_FLAG_WRITE;
+
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static int mtty_get_irq_info(unsigned long arg)
+{
+	size_t minsz = offsetofend(struct vfio_irq_info, count);
+	struct vfio_irq_info info;
+
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
+		return -EINVAL;
+
+	info.count = mtty_irq_count(info.index);
+	info.flags = info.count ? VFIO_IRQ_INFO_EVENTFD : 0;
+	if (info.index == VFIO_PCI_INTX_IRQ_INDEX)
+		info.flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED;
+	else if (info.index == VFIO_PCI_MSI_IRQ_INDEX)
+		info.flags |= VFIO_IRQ_INFO_NORESIZE;
+
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static long mtty_ioctl(struct vfio_device *vdev, unsigned int cmd,
+		       unsigned long arg)
+{
+	struct mtty_state *s = container_of(vdev, struct mtty_state, vdev);
+
+	switch (cmd) {
+	case VFIO_DEVICE_GET_INFO:
+		return mtty_get_device_info(arg);
+	case VFIO_DEVICE_GET_REGION_INFO:
+		return mtty_get_region_info(s, arg);
+	case VFIO_DEVICE_GET_IRQ_INFO:
+		return mtty_get_irq_info(arg);
+	case VFIO_DEVICE_SET_IRQS:
+		return mtty_set_irqs(s, arg);
+	case VFIO_DEVICE_RESET:
+		mutex_lock(&s->lock);
+		mtty_model_reset(&s->model);
+		mutex_unlock(&s->lock);
+		return 0;
+	}
+	return -ENOTTY;
+}
+
+/* ---- vfio_device lifetime ---- */
+
+static int mtty_open_device(struct vfio_device *vdev)
+{
+	struct mtty_state *s = container_of(vdev, struct mtty_state, vdev);
+
+	/* every user starts from a freshly reset card */
+	mutex_lock(&s->lock);
+	mtty_model_reset(&s->model);
+	mutex_unlock(&s->lock);
+	return 0;
+}
+
+static void mtty_close_device(struct vfio_device *vdev)
+{
+	struct mtty_state *s = container_of(vdev, struct mtty_state, vdev);
+
+	mutex_lock(&s->lock);
+	mtty_irqs_release(s);
+	mtty_model_reset(&s->model);
+	mutex_unlock(&s->lock);
+}
+
+static void mtty_request(struct vfio_device *vdev, unsigned int count)
+{
+	struct mtty_state *s = container_of(vdev, struct mtty_state, vdev);
+	struct device *dev = vdev->dev;
+
+	mutex_lock(&s->lock);
+	if (s->req_trigger) {
+		if (!(count % 10))
+			dev_notice_ratelimited(dev,
+					       "asking the user to release the device (%u)\n",
+					       count);
+		mtty_eventfd_signal(s->req_trigger);
+	} else if (!count) {
+		dev_notice(dev,
+			   "no request channel: removal waits until the user closes the device\n");
+	}
+	mutex_unlock(&s->lock);
+}
+
+static int mtty_init_dev(struct vfio_device *vdev)
+{
+	struct mtty_state *s = container_of(vdev, struct mtty_state, vdev);
+	struct mdev_device *mdev = to_mdev_device(vdev->dev);
+	struct mtty_type *t = container_of(mdev->type, struct mtty_type, type);
+
+	s->uart = kcalloc(t->nports, sizeof(*s->uart), GFP_KERNEL);
+	if (!s->uart)
+		return -ENOMEM;
+	mutex_init(&s->lock);
+	mtty_model_init(&s->model, s->uart, t->nports, false);
+	return 0;
+}
+
+static void mtty_release_dev(struct vfio_device *vdev)
+{
+	struct mtty_state *s = container_of(vdev, struct mtty_state, vdev);
+
+	mutex_destroy(&s->lock);
+	kfree(s->uart);
+#ifdef MTTY_HAVE_VFIO_FREE_DEVICE
+	vfio_free_device(vdev);
+#endif
+}
+
+static const struct vfio_device_ops mtty_vfio_ops = {
+	.name = "vfio-mtty",
+	.init = mtty_init_dev,
+	.release = mtty_release_dev,
+#ifdef MTTY_HAVE_VFIO_IOMMUFD_EMULATED
+	.bind_iommufd = vfio_iommufd_emulated_bind,
+	.unbind_iommufd = vfio_iommufd_emulated_unbind,
+	.attach_ioas = vfio_iommufd_emulated_attach_ioas,
+#endif
+#ifdef MTTY_HAVE_VFIO_DETACH_IOAS
+	.detach_ioas = vfio_iommufd_emulated_detach_ioas,
+#endif
+	.open_device = mtty_open_device,
+	.close_device = mtty_close_device,
+	.read = mtty_read,
+	.write = mtty_write,
+	.ioctl = mtty_ioctl,
+	.request = mtty_request,
+};
+
+/* ---- mdev driver ---- */
+
+static int mtty_probe(struct mdev_device *mdev)
+{
+	struct mtty_type *t = container_of(mdev->type, struct mtty_type, type);
+	struct mtty_state *s;
+	int ret;
+
+	ret = mtty_pool_get(t->nports);
+	if (ret)
+		return ret;
+
+	s = vfio_alloc_device(mtty_state, vdev, &mdev->dev, &mtty_vfio_ops);
+	if (IS_ERR(s)) {
+		ret = PTR_ERR(s);
+		goto err_pool;
+	}
+
+	ret = vfio_register_emulated_iommu_dev(&s->vdev);
+	if (ret)
+		goto err_put;
+
+	dev_set_drvdata(&mdev->dev, s);
+	return 0;
+
+err_put:
+	vfio_put_device(&s->vdev);
+err_pool:
+	mtty_pool_put(t->nports);
+	return ret;
+}
+
+static void mtty_remove(struct mdev_device *mdev)
+{
+	struct mtty_state *s = dev_get_drvdata(&mdev->dev);
+	unsigned int nports = s->model.nports;
+
+	/* waits for the user to close the device, asking via REQ */
+	vfio_unregister_group_dev(&s->vdev);
+	vfio_put_device(&s->vdev);
+	mtty_pool_put(nports);
+}
+
+static unsigned int mtty_get_available(struct mdev_type *mtype)
+{
+	struct mtty_type *t = container_of(mtype, struct mtty_type, type);
+
+	return mtty_pool_free() / t->nports;
+}
+
+static struct mdev_driver mtty_driver = {
+	.device_api = VFIO_DEVICE_API_PCI_STRING,
+	.driver = {
+		.name = MTTY_NAME,
+		.owner = THIS_MODULE,
+		.mod_name = KBUILD_MODNAME,
+	},
+	.probe = mtty_probe,
+	.remove = mtty_remove,
+	.get_available = mtty_get_available,
+};
+
+/* ---- parent device ---- */
+
+static ssize_t sample_mtty_dev_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "mtty %s: %u of %u ports free\n", MTTY_VERSION,
+			  mtty_pool_free(), max_ports);
+}
+static DEVICE_ATTR_RO(sample_mtty_dev);
+
+static struct attribute *mtty_dev_attrs[] = {
+	&dev_attr_sample_mtty_dev.attr,
+	NULL,
+};
+
+static const struct attribute_group mtty_dev_group = {
+	.name = "mtty_dev",
+	.attrs = mtty_dev_attrs,
+};
+
+static const struct attribute_group *mtty_dev_groups[] = {
+	&mtty_dev_group,
+	NULL,
+};
+
+static void mtty_parent_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+static int mtty_parent_add(void)
+{
+	struct device *dev;
+	int ret;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+
+	device_initialize(dev);
+	dev->class = &mtty_class;
+	dev->release = mtty_parent_release;
+	dev->groups = mtty_dev_groups;
+	ret = dev_set_name(dev, MTTY_NAME);
+	if (ret)
+		goto err_put;
+	ret = device_add(dev);
+	if (ret)
+		goto err_put;
+
+	mtty.dev = dev;
+	return 0;
+
+err_put:
+	put_device(dev);
+	return ret;
+}
+
+static int __init mtty_init(void)
+{
+	int ret;
+
+	if (!max_ports || max_ports > MTTY_MAX_POOL) {
+		pr_err("max_ports=%u out of range (1-%u)\n", max_ports,
+		       MTTY_MAX_POOL);
+		return -EINVAL;
+	}
+	mutex_init(&mtty.pool_lock);
+	mtty.free_ports = max_ports;
+
+	ret = class_register(&mtty_class);
+	if (ret)
+		return ret;
+
+	ret = mdev_register_driver(&mtty_driver);
+	if (ret)
+		goto err_class;
+
+	ret = mtty_parent_add();
+	if (ret)
+		goto err_driver;
+
+	ret = mdev_register_parent(&mtty.parent, mtty.dev, &mtty_driver,
+				   mtty_mdev_types,
+				   ARRAY_SIZE(mtty_mdev_types));
+	if (ret)
+		goto err_parent;
+
+	pr_info("version %s, %u ports\n", MTTY_VERSION, max_ports);
+	return 0;
+
+err_parent:
+	device_unregister(mtty.dev);
+err_driver:
+	mdev_unregister_driver(&mtty_driver);
+err_class:
+	class_unregister(&mtty_class);
+	return ret;
+}
+
+static void __exit mtty_exit(void)
+{
+	/* removes every remaining mediated device first */
+	mdev_unregister_parent(&mtty.parent);
+	device_unregister(mtty.dev);
+	mdev_unregister_driver(&mtty_driver);
+	class_unregister(&mtty_class);
+	mutex_destroy(&mtty.pool_lock);
+}
+
+module_init(mtty_init);
+module_exit(mtty_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("VFIO mediated PCI serial card with 16550A UARTs");
+MODULE_VERSION(MTTY_VERSION);

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mtty_model.c - interrupt routing of an mtty card: the UARTs' interrupt
+ * outputs are or-ed onto INTA# (level, VFIO automasked) or sent as MSI
+ * messages on each new interrupt event.  Pure model: no kernel headers.
+ */
+#include "mtty_model.h"
+
+void mtty_model_init(struct mtty_model *m, struct mtty_uart *uart,
+		     unsigned int nports, bool deep)
+{
+	unsigned int i;
+
+	memset(m, 0, sizeof(*m));
+	if (nports > MTTY_MAX_PORTS_PER_DEV)
+		nports = MTTY_MAX_PORTS_PER_DEV;
+	m->uart = uart;
+	m->nports = nports;
+	mtty_pci_init(&m->pci, nports, MTTY_BAR_SIZE);
+	for (i = 0; i < nports; i++)
+		mtty_uart_init(&m->uart[i], deep);
+}
+
+bool mtty_model_intx_line(const struct mtty_model *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nports; i++)
+		if (mtty_uart_irq_pending(&m->uart[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Re-evaluate the interrupt outputs after a change.  @new_sources are the
+ * interrupt sources that were not pending before the change.
+ */
+static unsigned int model_update(struct mtty_model *m, unsigned int new_sources)
+{
+	bool line = mtty_model_intx_line(m);
+	unsigned int sig = 0;
+
+	mtty_pci_set_intx_status(&m->pci, line);
+
+	switch (m->irq_mode) {
+	case MTTY_IRQ_INTX:
+		if (line && !m->intx_masked &&
+		    !(mtty_pci_command(&m->pci) & MTTY_PCI_CMD_INTX_DIS)) {
+			m->intx_masked = true;
+			m->intx_signals++;
+			sig |= MTTY_SIG_INTX;
+		}
+		break;
+	case MTTY_IRQ_MSI:
+		if (new_sources) {
+			m->msi_signals++;
+			sig |= MTTY_SIG_MSI;
+		}
+		break;
+	case MTTY_IRQ_NONE:
+		break;
+	}
+	return sig;
+}
+
+unsigned int mtty_model_bar_read(struct mtty_model *m, unsigned int port,
+				 unsigned int reg, u8 *val)
+{
+	struct mtty_uart *u = &m->uart[port];
+	unsigned int before = mtty_uart_sources(u);
+
+	*val = mtty_uart_read(u, reg);
+	return model_update(m, mtty_uart_sources(u) & ~before);
+}
+
+unsigned int mtty_model_bar_write(struct mtty_model *m, unsigned int port,
+				  unsigned int reg, u8 val)
+{
+	struct mtty_uart *u = &m->uart[port];
+	unsigned int before = mtty_uart_sources(u);
+
+	mtty_uart_write(u, reg, val);
+	return model_update(m, mtty_uart_sources(u) & ~before);
+}
+
+u32 mtty_model_cfg_read(const struct mtty_model *m, unsigned int off,
+			unsigned int len)
+{
+	return mtty_pci_read(&m->pci, off, len);
+}
+
+unsigned int mtty_model_cfg_write(struct mtty_model *m, unsigned int off,
+				  unsigned int len, u32 val)
+{
+	mtty_pci_write(&m->pci, off, len, val);
+	/* clearing INTx Disable with the line high raises the interrupt */
+	return model_update(m, 0);
+}
+
+void mtty_model_reset(struct mtty_model *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nports; i++)
+		mtty_uart_reset(&m->uart[i]);
+	mtty_pci_reset(&m->pci);
+	model_update(m, 0);
+}
+
+unsigned int mtty_model_set_irq_mode(struct mtty_model *m,
+				     enum mtty_irq_mode mode)
+{
+	m->irq_mode = mode;
+	m->intx_masked = false;
+	return model_update(m, 0);
+}
+
+void mtty_model_intx_mask(struct mtty_model *m)
+{
+	m->intx_masked = true;
+}
+
+unsigned int mtty_model_intx_unmask(struct mtty_model *m)
+{
+	m->intx_masked = false;
+	return model_update(m, 0);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * mtty_model.h - one mtty card: PCI configuration space, its UARTs and the
+ * interrupt logic between them.  Pure model: no kernel headers.  The VFIO
+ * glue serialises all calls and delivers the signals the calls return.
+ */
+#ifndef MTTY_MODEL_H
+#define MTTY_MODEL_H
+
+#include "mtty_compat.h"
+#include "mtty_pci.h"
+#include "mtty_uart.h"
+
+#define MTTY_MAX_PORTS_PER_DEV	MTTY_PCI_NUM_BARS
+#define MTTY_BAR_SIZE		MTTY_UART_NREGS
+
+enum mtty_irq_mode {
+	MTTY_IRQ_NONE,
+	MTTY_IRQ_INTX,
+	MTTY_IRQ_MSI,
+};
+
+/* What the caller must signal after a call */
+#define MTTY_SIG_INTX		0x1
+#define MTTY_SIG_MSI		0x2
+
+struct mtty_model {
+	struct mtty_pci pci;
+	struct mtty_uart *uart;		/* nports entries, owned by the caller */
+	unsigned int nports;
+	enum mtty_irq_mode irq_mode;
+	bool intx_masked;		/* VFIO INTx automask state */
+	/* statistics */
+	u64 intx_signals;
+	u64 msi_signals;
+};
+
+void mtty_model_init(struct mtty_model *m, struct mtty_uart *uart,
+		     unsigned int nports, bool deep);
+/* Device reset: UARTs and config space; interrupt wiring is kept. */
+void mtty_model_reset(struct mtty_model *m);
+
+unsigned int mtty_model_bar_read(struct mtty_model *m, unsigned int port,
+				 unsigned int reg, u8 *val);
+unsigned int mtty_model_bar_write(struct mtty_model *m, unsigned int port,
+				  unsigned int reg, u8 val);
+u32 mtty_model_cfg_read(const struct mtty_model *m, unsigned int off,
+			unsigned int len);
+unsigned int mtty_model_cfg_write(struct mtty_model *m, unsigned int off,
+				  unsigned int len, u32 val);
+
+unsigned int mtty_model_set_irq_mode(struct mtty_model *m,
+				     enum mtty_irq_mode mode);
+void mtty_model_intx_mask(struct mtty_model *m);
+unsigned int mtty_model_intx_unmask(struct mtty_model *m);
+
+/* The INTx line as the device drives it (before VFIO masking). */
+bool mtty_model_intx_line(const struct mtty_model *m);
+
+#endif /* MTTY_MODEL_H */

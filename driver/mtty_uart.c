@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mtty_uart.c - 16550A UART model with the transmitter looped back into the
+ * receiver.  Pure model: builds in Kbuild and in userspace tests.
+ */
+#include "mtty_uart.h"
+
+static void fifo_clear(struct mtty_fifo *f)
+{
+	f->head = 0;
+	f->count = 0;
+}
+
+static void fifo_push(struct mtty_fifo *f, u8 val)
+{
+	f->data[(f->head + f->count) % MTTY_FIFO_MAX] = val;
+	f->count++;
+}
+
+static u8 fifo_pop(struct mtty_fifo *f)
+{
+	u8 val = f->data[f->head];
+
+	f->head = (f->head + 1) % MTTY_FIFO_MAX;
+	f->count--;
+	return val;
+}
+
+unsigned int mtty_uart_fifo_depth(const struct mtty_uart *u)
+{
+	if (!(u->fcr & MTTY_FCR_ENABLE))
+		return 1;
+	return u->fifo64 ? MTTY_FIFO_16750 : MTTY_FIFO_16550A;
+}
+
+unsigned int mtty_uart_rx_trigger(const struct mtty_uart *u)
+{
+	static const u8 trig16[4] = { 1, 4, 8, 14 };
+	static const u8 trig64[4] = { 1, 16, 32, 56 };
+	unsigned int sel = (u->fcr & MTTY_FCR_TRIGGER_MASK) >> 6;
+
+	if (!(u->fcr & MTTY_FCR_ENABLE))
+		return 1;
+	return u->fifo64 ? trig64[sel] : trig16[sel];
+}
+
+/*
+ * Move bytes from the transmitter to the receiver while the receiver has
+ * room.  When the transmitter runs dry the THRE interrupt is raised, as a
+ * real UART does when its holding register empties.
+ */
+static void uart_pump(struct mtty_uart *u)
+{
+	unsigned int depth = mtty_uart_fifo_depth(u);
+	bool had_tx = u->tx.count != 0;
+
+	while (u->tx.count && u->rx.count < depth)
+		fifo_push(&u->rx, fifo_pop(&u->tx));
+
+	if (had_tx && !u->tx.count)
+		u->thre_int = true;
+}
+
+static u8 modem_lines(const struct mtty_uart *u)
+{
+	u8 mcr = u->mcr;
+	u8 msr = 0;
+
+	if (mcr & MTTY_MCR_RTS)
+		msr |= MTTY_MSR_CTS;
+	if (mcr & MTTY_MCR_DTR)
+		msr |= MTTY_MSR_DSR;
+
+	if (mcr & MTTY_MCR_LOOP) {
+		/* internal loopback: the 16550's documented wiring */
+		if (mcr & MTTY_MCR_OUT1)
+			msr |= MTTY_MSR_RI;
+		if (mcr & MTTY_MCR_OUT2)
+			msr |= MTTY_MSR_DCD;
+	} else if (mcr & MTTY_MCR_DTR) {
+		/* a loopback plug ties DTR to DSR and DCD */
+		msr |= MTTY_MSR_DCD;
+	}
+	return msr;
+}
+
+static void uart_set_mcr(struct mtty_uart *u, u8 val)
+{
+	u8 mask = u->deep ? MTTY_MCR_16750_MASK : MTTY_MCR_16550A_MASK;
+	u8 old = modem_lines(u);
+	u8 new;
+	u8 changed;
+
+	u->mcr = val & mask;
+	new = modem_lines(u);
+	changed = old ^ new;
+
+	if (changed & MTTY_MSR_CTS)
+		u->msr_delta |= MTTY_MSR_DCTS;
+	if (changed & MTTY_MSR_DSR)
+		u->msr_delta |= MTTY_MSR_DDSR;
+	if ((old & MTTY_MSR_RI) && !(new & MTTY_MSR_RI))
+		u->msr_delta |= MTTY_MSR_TERI;
+	if (changed & MTTY_MSR_DCD)
+		u->msr_delta |= MTTY_MSR_DDCD;
+}
+
+static void uart_set_lcr(struct mtty_uart *u, u8 val)
+{
+	bool brk_start = (val & MTTY_LCR_SBC) && !(u->lcr & MTTY_LCR_SBC);
+
+	u->lcr = val;
+	if (!brk_start)
+		return;
+	/* The break condition reaches our own receiver: a NUL with BI. */
+	u->lsr_err |= MTTY_LSR_BI;
+	if (u->rx.count < mtty_uart_fifo_depth(u))
+		fifo_push(&u->rx, 0);
+	else
+		u->lsr_err |= MTTY_LSR_OE;
+}
+
+static void uart_set_fcr(struct mtty_uart *u, u8 val)
+{
+	unsigned int old_depth = mtty_uart_fifo_depth(u);
+
+	if (u->deep && (u->lcr & MTTY_LCR_DLAB))
+		u->fifo64 = !!(val & MTTY_FCR_FIFO64);
+
+	/* Other bits only take effect while the FIFO enable bit is written 1. */
+	if (val & MTTY_FCR_ENABLE)
+		u->fcr = val & (MTTY_FCR_ENABLE | MTTY_FCR_DMA_SELECT |
+				MTTY_FCR_TRIGGER_MASK);
+	else
+		u->fcr = 0;
+
+	if (mtty_uart_fifo_depth(u) != old_depth) {
+		/* Changing the FIFO mode resets both FIFOs. */
+		val |= MTTY_FCR_CLEAR_RCVR | MTTY_FCR_CLEAR_XMIT;
+	}
+	if (val & MTTY_FCR_CLEAR_RCVR)
+		fifo_clear(&u->rx);
+	if ((val & MTTY_FCR_CLEAR_XMIT) && u->tx.count) {
+		fifo_clear(&u->tx);
+		u->thre_int = true;
+	}
+	uart_pump(u);
+}
+
+static void uart_set_ier(struct mtty_uart *u, u8 val)
+{
+	u8 mask = u->deep ? MTTY_IER_16750_MASK : MTTY_IER_16550A_MASK;
+	bool thri_on = (val & MTTY_IER_THRI) && !(u->ier & MTTY_IER_THRI);
+
+	u->ier = val & mask;
+	/* Enabling the THRE interrupt with the transmitter empty fires it. */
+	if (thri_on && !u->tx.count)
+		u->thre_int = true;
+}
+
+static void uart_write_thr(struct mtty_uart *u, u8 val)
+{
+	u->thre_int = false;
+	if (u->tx.count < mtty_uart_fifo_depth(u)) {
+		fifo_push(&u->tx, val);
+		u->tx_bytes++;
+	} else {
+		/* The writer ignored THRE: the byte is lost, as on hardware. */
+		u->tx_dropped++;
+	}
+	uart_pump(u);
+}
+
+static u8 uart_read_rbr(struct mtty_uart *u)
+{
+	u8 val;
+
+	if (!u->rx.count)
+		return 0;
+	val = fifo_pop(&u->rx);
+	u->rx_bytes++;
+	uart_pump(u);
+	return val;
+}
+
+unsigned int mtty_uart_sources(const struct mtty_uart *u)
+{
+	unsigned int src = 0;
+
+	if ((u->ier & MTTY_IER_RLSI) && (u->lsr_err & MTTY_LSR_ERR_MASK))
+		src |= MTTY_SRC_RLS;
+	if ((u->ier & MTTY_IER_RDI) && u->rx.count)
+		src |= MTTY_SRC_RDA;
+	if ((u->ier & MTTY_IER_THRI) && u->thre_int && !u->tx.count)
+		src |= MTTY_SRC_THRE;
+	if ((u->ier & MTTY_IER_MSI) && (u->msr_delta & MTTY_MSR_DELTA_MASK))
+		src |= MTTY_SRC_MS;
+	return src;
+}
+
+u8 mtty_uart_iir_id(const struct mtty_uart *u)
+{
+	unsigned int src = mtty_uart_sources(u);
+
+	if (src & MTTY_SRC_RLS)
+		return MTTY_IIR_RLSI;
+	if (src & MTTY_SRC_RDA) {
+		/*
+		 * Below the trigger level a real UART reports a character
+		 * timeout after four idle character times; no time passes
+		 * in this model, so the timeout is immediate.
+		 */
+		if ((u->fcr & MTTY_FCR_ENABLE) &&
+		    u->rx.count < mtty_uart_rx_trigger(u))
+			return MTTY_IIR_RX_TIMEOUT;
+		return MTTY_IIR_RDI;
+	}
+	if (src & MTTY_SRC_THRE)
+		return MTTY_IIR_THRI;
+	if (src & MTTY_SRC_MS)
+		return MTTY_IIR_MSI;
+	return MTTY_IIR_NO_INT;
+}
+
+static u8 uart_read_iir(struct mtty_uart *u)
+{
+	u8 id = mtty_uart_iir_id(u);
+	u8 val = id;
+
+	if (u->fcr & MTTY_FCR_ENABLE)
+		val |= MTTY_IIR_FIFO_ON;
+	if (u->fifo64)
+		val |= MTTY_IIR_FIFO64;
+	/* Reading IIR clears a THRE interrupt that it reports. */
+	if (id == MTTY_IIR_THRI)
+		u->thre_int = false;
+	return val;
+}
+
+static u8 uart_read_lsr(struct mtty_uart *u)
+{
+	u8 val = u->lsr_err;
+
+	if (u->rx.count)
+		val |= MTTY_LSR_DR;
+	if (!u->tx.count)
+		val |= MTTY_LSR_THRE | MTTY_LSR_TEMT;
+	u->lsr_err = 0;
+	return val;
+}
+
+static u8 uart_read_msr(struct mtty_uart *u)
+{
+	u8 val = modem_lines(u) | u->msr_delta;
+
+	u->msr_delta = 0;
+	return val;
+}
+
+u8 mtty_uart_read(struct mtty_uart *u, unsigned int reg)
+{
+	bool dlab = u->lcr & MTTY_LCR_DLAB;
+
+	switch (reg) {
+	case MTTY_UART_RBR:
+		return dlab ? u->dll : uart_read_rbr(u);
+	case MTTY_UART_IER:
+		return dlab ? u->dlm : u->ier;
+	case MTTY_UART_IIR:
+		return uart_read_iir(u);
+	case MTTY_UART_LCR:
+		return u->lcr;
+	case MTTY_UART_MCR:
+		return u->mcr;
+	case MTTY_UART_LSR:
+		return uart_read_lsr(u);
+	case MTTY_UART_MSR:
+		return uart_read_msr(u);
+	case MTTY_UART_SCR:
+		return u->scr;
+	}
+	return 0xff;
+}
+
+void mtty_uart_write(struct mtty_uart *u, unsigned int reg, u8 val)
+{
+	bool dlab = u->lcr & MTTY_LCR_DLAB;
+
+	switch (reg) {
+	case MTTY_UART_THR:
+		if (dlab)
+			u->dll = val;
+		else
+			uart_write_thr(u, val);
+		break;
+	case MTTY_UART_IER:
+		if (dlab)
+			u->dlm = val;
+		else
+			uart_set_ier(u, val);
+		break;
+	case MTTY_UART_FCR:
+		uart_set_fcr(u, val);
+		break;
+	case MTTY_UART_LCR:
+		uart_set_lcr(u, val);
+		break;
+	case MTTY_UART_MCR:
+		uart_set_mcr(u, val);
+		break;
+	case MTTY_UART_LSR:
+	case MTTY_UART_MSR:
+		/* factory test registers on real parts: ignored */
+		break;
+	case MTTY_UART_SCR:
+		u->scr = val;
+		break;
+	}
+}
+
+void mtty_uart_reset(struct mtty_uart *u)
+{
+	bool deep = u->deep;
+	u64 tx_bytes = u->tx_bytes;
+	u64 rx_bytes = u->rx_bytes;
+	u64 tx_dropped = u->tx_dropped;
+
+	memset(u, 0, sizeof(*u));
+	u->deep = deep;
+	u->tx_bytes = tx_bytes;
+	u->rx_bytes = rx_bytes;
+	u->tx_dropped = tx_dropped;
+	/* divisor latch for 9600 baud at 1.8432 MHz, as firmware leaves it */
+	u->dll = 12;
+}
+
+void mtty_uart_init(struct mtty_uart *u, bool deep)
+{
+	memset(u, 0, sizeof(*u));
+	u->deep = deep;
+	mtty_uart_reset(u);
+}

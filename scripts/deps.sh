@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# deps.sh [--check]: install the Debian 12 packages mtty's build, tests and
+# demo need.  Fast when everything is present (one dpkg-query).
+set -euo pipefail
+
+PKGS=(
+	make gcc libc6-dev bc bison flex libelf-dev dwarves kmod file
+	cpio busybox-static xz-utils zstd
+	qemu-system-x86 qemu-utils
+	pciutils setserial
+	shellcheck clang
+	linux-source-6.12
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$st" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "${1:-}" = --check ]; then
+	echo "missing packages: ${missing[*]}" >&2
+	exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: need root to install: ${missing[*]}" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests of the pure mtty device model: the real driver sources
+ * (driver/mtty_uart.c, mtty_pci.c, mtty_model.c) compiled in userspace.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mtty_model.h"
+#include "unit.h"
+
+int unit_pass, unit_fail;
+
+static struct mtty_uart uarts[MTTY_MAX_PORTS_PER_DEV];
+static struct mtty_model m;
+
+static void setup(unsigned int nports, bool deep)
+{
+	memset(uarts, 0xa5, sizeof(uarts));	/* init must not rely on zeroed memory */
+	mtty_model_init(&m, uarts, nports, deep);
+}
+
+static u8 rd(unsigned int port, unsigned int reg)
+{
+	u8 v;
+
+	mtty_model_bar_read(&m, port, reg, &v);
+	return v;
+}
+
+static unsigned int wr(unsigned int port, unsigned int reg, u8 v)
+{
+	return mtty_model_bar_write(&m, port, reg, v);
+}
+
+TEST(uart_reset_values)
+{
+	setup(2, false);
+	CHECK_EQ(rd(0, MTTY_UART_IER), 0, "IER");
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0x01, "IIR");
+	CHECK_EQ(rd(0, MTTY_UART_LCR), 0, "LCR");
+	CHECK_EQ(rd(0, MTTY_UART_MCR), 0, "MCR");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x60, "LSR");
+	CHECK_EQ(rd(0, MTTY_UART_MSR), 0, "MSR");
+	CHECK_EQ(rd(0, MTTY_UART_SCR), 0, "SCR");
+	CHECK_EQ(rd(1, MTTY_UART_LSR), 0x60, "LSR port 1");
+}
+
+TEST(uart_scratch_and_divisor)
+{
+	setup(1, false);
+	wr(0, MTTY_UART_SCR, 0x5a);
+	CHECK_EQ(rd(0, MTTY_UART_SCR), 0x5a, "SCR");
+	wr(0, MTTY_UART_LCR, 0x83);
+	wr(0, MTTY_UART_DLL, 0x01);
+	wr(0, MTTY_UART_DLM, 0x02);
+	CHECK_EQ(rd(0, MTTY_UART_DLL), 0x01, "DLL");
+	CHECK_EQ(rd(0, MTTY_UART_DLM), 0x02, "DLM");
+	wr(0, MTTY_UART_LCR, 0x03);
+	CHECK_EQ(rd(0, MTTY_UART_IER), 0, "IER unaffected by DLM");
+	CHECK_EQ(rd(0, MTTY_UART_LSR) & MTTY_LSR_DR, 0, "DLL write is not data");
+}
+
+/* The probe sequence of Linux 8250 autoconfig must find a 16550A. */
+TEST(uart_autoconfig_16550a)
+{
+	u8 s2, s3, msr, iir;
+
+	setup(1, false);
+	wr(0, MTTY_UART_IER, 0);
+	s2 = rd(0, MTTY_UART_IER) & 0x0f;
+	wr(0, MTTY_UART_IER, 0x0f);
+	s3 = rd(0, MTTY_UART_IER) & 0x0f;
+	wr(0, MTTY_UART_IER, 0);
+	CHECK(s2 == 0 && s3 == 0x0f, "IER test %x %x", s2, s3);
+
+	wr(0, MTTY_UART_MCR, MTTY_MCR_LOOP | MTTY_MCR_OUT2 | MTTY_MCR_RTS);
+	msr = rd(0, MTTY_UART_MSR) & 0xf0;
+	CHECK_EQ(msr, MTTY_MSR_DCD | MTTY_MSR_CTS, "loopback MSR");
+	wr(0, MTTY_UART_MCR, 0);
+
+	wr(0, MTTY_UART_LCR, 0xbf);
+	wr(0, MTTY_UART_FCR, 0);	/* EFR write on 16650: FCR here */
+	wr(0, MTTY_UART_LCR, 0);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	iir = rd(0, MTTY_UART_IIR);
+	CHECK_EQ(iir >> 6, 3, "IIR FIFO bits");
+
+	/* no EFR, not a 16750: bit 5 never sticks */
+	wr(0, MTTY_UART_LCR, 0x80);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE | MTTY_FCR_FIFO64);
+	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0xe0, 0xc0, "no 64-byte mode");
+	wr(0, MTTY_UART_LCR, 0);
+	/* UUE bit of XScale does not stick */
+	wr(0, MTTY_UART_IER, 0x40);
+	CHECK_EQ(rd(0, MTTY_UART_IER) & 0x40, 0, "IER bit 6");
+}
+
+TEST(uart_autoconfig_16750)
+{
+	u8 s1, s2;
+
+	setup(1, true);
+	wr(0, MTTY_UART_LCR, 0);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE | MTTY_FCR_FIFO64);
+	s1 = rd(0, MTTY_UART_IIR) & 0xe0;
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	wr(0, MTTY_UART_LCR, 0x80);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE | MTTY_FCR_FIFO64);
+	s2 = rd(0, MTTY_UART_IIR) & 0xe0;
+	CHECK(s1 == 0xc0 && s2 == 0xe0, "16750 detect %x %x", s1, s2);
+	CHECK_EQ(mtty_uart_fifo_depth(&uarts[0]), 64, "depth");
+	wr(0, MTTY_UART_LCR, 0);
+	/* FCR writes without DLAB keep the 64-byte mode */
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE | 0xc0);
+	CHECK_EQ(mtty_uart_fifo_depth(&uarts[0]), 64, "depth kept");
+	CHECK_EQ(mtty_uart_rx_trigger(&uarts[0]), 56, "trigger 56");
+}
+
+TEST(uart_loopback_bytes)
+{
+	const char *msg = "hello, mtty";
+	size_t i, n = strlen(msg);
+
+	setup(2, false);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	for (i = 0; i < n; i++)
+		wr(0, MTTY_UART_THR, msg[i]);
+	CHECK_EQ(rd(1, MTTY_UART_LSR) & MTTY_LSR_DR, 0, "other port idle");
+	for (i = 0; i < n; i++) {
+		CHECK(rd(0, MTTY_UART_LSR) & MTTY_LSR_DR, "DR at %zu", i);
+		CHECK_EQ(rd(0, MTTY_UART_RBR), (u8)msg[i], "byte");
+	}
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x60, "drained");
+	CHECK_EQ(uarts[0].tx_bytes, n, "tx count");
+	CHECK_EQ(uarts[0].rx_bytes, n, "rx count");
+}
+
+/* Writing more than the FIFOs hold: THRE stays clear, nothing is lost. */
+TEST(uart_backpressure)
+{
+	unsigned int i, sent = 0, got = 0;
+	u8 lsr;
+
+	setup(1, false);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	/* 16 fill RX, 16 more wait in TX */
+	for (i = 0; i < 32; i++) {
+		lsr = rd(0, MTTY_UART_LSR);
+		if (i < 17)
+			CHECK(lsr & MTTY_LSR_THRE, "THRE before byte %u", i);
+		wr(0, MTTY_UART_THR, i);
+		sent++;
+	}
+	CHECK_EQ(uarts[0].rx.count, 16, "RX full");
+	CHECK_EQ(uarts[0].tx.count, 16, "TX full");
+	lsr = rd(0, MTTY_UART_LSR);
+	CHECK_EQ(lsr & (MTTY_LSR_THRE | MTTY_LSR_TEMT), 0, "THRE clear");
+	CHECK_EQ(lsr & MTTY_LSR_OE, 0, "no overrun");
+	/* one more byte with TX full is dropped and counted, like hardware */
+	wr(0, MTTY_UART_THR, 0xee);
+	CHECK_EQ(uarts[0].tx_dropped, 1, "dropped");
+	while (rd(0, MTTY_UART_LSR) & MTTY_LSR_DR) {
+		CHECK_EQ(rd(0, MTTY_UART_RBR), got, "order");
+		got++;
+	}
+	CHECK_EQ(got, sent, "all bytes back");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x60, "idle");
+}
+
+/* Bulk transfer the way the 8250 driver does it: lossless. */
+TEST(uart_bulk_8250_style)
+{
+	unsigned int sent = 0, got = 0, total = 1 << 20;
+	unsigned int seed = 1, rseed = 1;
+
+	setup(1, false);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE | 0xc0);
+	wr(0, MTTY_UART_IER, MTTY_IER_RDI | MTTY_IER_THRI);
+	while (got < total) {
+		u8 iir = rd(0, MTTY_UART_IIR) & 0x0f;
+		unsigned int i;
+
+		if (iir == MTTY_IIR_NO_INT)
+			break;
+		while (rd(0, MTTY_UART_LSR) & MTTY_LSR_DR) {
+			rseed = rseed * 1103515245 + 12345;
+			if (rd(0, MTTY_UART_RBR) != (u8)(rseed >> 16))
+				break;
+			got++;
+		}
+		if (rd(0, MTTY_UART_LSR) & MTTY_LSR_THRE) {
+			for (i = 0; i < 16 && sent < total; i++) {
+				seed = seed * 1103515245 + 12345;
+				wr(0, MTTY_UART_THR, seed >> 16);
+				sent++;
+			}
+		}
+	}
+	CHECK_EQ(got, total, "bytes looped back");
+	CHECK_EQ(uarts[0].tx_dropped, 0, "dropped");
+}
+
+TEST(uart_iir_priorities)
+{
+	setup(1, false);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);	/* trigger 1 */
+	wr(0, MTTY_UART_IER, 0x0f);
+	/* THRE fires when enabled with TX empty */
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc2, "THRE");
+	/* reading IIR cleared it */
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc1, "THRE cleared by IIR read");
+	/* re-enabling THRI re-asserts it (Linux's THRE test) */
+	wr(0, MTTY_UART_IER, 0x0d);
+	wr(0, MTTY_UART_IER, 0x0f);
+	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_THRI, "THRE again");
+	/* data beats THRE */
+	wr(0, MTTY_UART_THR, 'a');
+	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_RDI, "RX data over THRE");
+	/* break: line status beats data */
+	wr(0, MTTY_UART_LCR, MTTY_LCR_SBC);
+	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_RLSI, "line status first");
+	CHECK(rd(0, MTTY_UART_LSR) & MTTY_LSR_BI, "BI");
+	wr(0, MTTY_UART_LCR, 0);
+	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_RDI, "LSR read clears RLS");
+	rd(0, MTTY_UART_RBR);
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 0, "break NUL");
+	/* RX drained: THRE (set when 'a' left TX) is next */
+	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_THRI, "THRE after RX");
+	/* modem status last */
+	wr(0, MTTY_UART_MCR, MTTY_MCR_DTR | MTTY_MCR_RTS);
+	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_MSI, "modem status");
+	CHECK_EQ(rd(0, MTTY_UART_MSR), 0xb0 | MTTY_MSR_DCTS | MTTY_MSR_DDSR |
+		 MTTY_MSR_DDCD, "MSR with deltas");
+	CHECK_EQ(rd(0, MTTY_UART_MSR), 0xb0, "deltas cleared");
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc1, "idle");
+}
+
+TEST(uart_rx_trigger_and_timeout)
+{
+	unsigned int i;
+
+	setup(1, false);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE | 0x80);	/* trigger 8 */
+	wr(0, MTTY_UART_IER, MTTY_IER_RDI);
+	for (i = 0; i < 7; i++)
+		wr(0, MTTY_UART_THR, i);
+	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_RX_TIMEOUT, "timeout");
+	wr(0, MTTY_UART_THR, 7);
+	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_RDI, "trigger level");
+	/* FIFO off: one byte of buffering, plain RDI */
+	wr(0, MTTY_UART_FCR, 0);
+	CHECK_EQ(rd(0, MTTY_UART_LSR) & MTTY_LSR_DR, 0, "FIFO mode change clears");
+	wr(0, MTTY_UART_THR, 1);
+	wr(0, MTTY_UART_THR, 2);
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0x04, "RDI without FIFO");
+	CHECK_EQ(rd(0, MTTY_UART_LSR) & MTTY_LSR_THRE, 0, "second byte waits");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 1, "first");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 2, "second");
+}
+
+TEST(uart_fifo_clear)
+{
+	unsigned int i;
+
+	setup(1, false);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	for (i = 0; i < 20; i++)
+		wr(0, MTTY_UART_THR, i);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE | MTTY_FCR_CLEAR_RCVR);
+	/* TX refills RX once there is room */
+	CHECK_EQ(uarts[0].rx.count, 4, "TX moved into cleared RX");
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE | MTTY_FCR_CLEAR_RCVR |
+	   MTTY_FCR_CLEAR_XMIT);
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x60, "both cleared");
+}
+
+TEST(uart_modem_loop_mapping)
+{
+	setup(1, false);
+	wr(0, MTTY_UART_MCR, MTTY_MCR_LOOP | MTTY_MCR_OUT1);
+	CHECK_EQ(rd(0, MTTY_UART_MSR) & 0xf0, MTTY_MSR_RI, "OUT1->RI");
+	wr(0, MTTY_UART_MCR, MTTY_MCR_LOOP);
+	CHECK(rd(0, MTTY_UART_MSR) & MTTY_MSR_TERI, "TERI on RI falling");
+	wr(0, MTTY_UART_MCR, MTTY_MCR_LOOP | MTTY_MCR_DTR);
+	CHECK_EQ(rd(0, MTTY_UART_MSR) & 0xf0, MTTY_MSR_DSR, "DTR->DSR in loop");
+	wr(0, MTTY_UART_MCR, MTTY_MCR_DTR);
+	CHECK_EQ(rd(0, MTTY_UART_MSR) & 0xf0, MTTY_MSR_DSR | MTTY_MSR_DCD,
+		 "plug: DTR->DSR+DCD");
+	CHECK_EQ(rd(0, MTTY_UART_MCR), MTTY_MCR_DTR, "MCR readback");
+	wr(0, MTTY_UART_MCR, 0xff);
+	CHECK_EQ(rd(0, MTTY_UART_MCR), 0x1f, "MCR reserved bits");
+}
+
+TEST(pci_identity)
+{
+	static const u8 want[0x40] = {
+		0x48, 0x43, 0x53, 0x32, 0x00, 0x00, 0x00, 0x02,
+		0x10, 0x02, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00,
+		0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x48, 0x43, 0x53, 0x32,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+	};
+	unsigned int i;
+
+	setup(2, false);
+	for (i = 0; i < sizeof(want); i++)
+		CHECK_EQ(mtty_model_cfg_read(&m, i, 1), want[i], "config byte");
+	CHECK_EQ(mtty_model_cfg_read(&m, 0, 4), 0x32534348, "dword 0");
+	CHECK_EQ(mtty_model_cfg_read(&m, 0x0a, 2), 0x0700, "class word");
+	for (i = 0x40; i < MTTY_PCI_CFG_SIZE; i++)
+		CHECK_EQ(mtty_model_cfg_read(&m, i, 1), 0, "beyond header");
+}
+
+TEST(pci_bars)
+{
+	setup(2, false);
+	mtty_model_cfg_write(&m, 0x10, 4, 0xffffffff);
+	CHECK_EQ(mtty_model_cfg_read(&m, 0x10, 4), 0xfffffff9, "BAR0 sizing");
+	mtty_model_cfg_write(&m, 0x10, 4, 0xc150);
+	CHECK_EQ(mtty_model_cfg_read(&m, 0x10, 4), 0xc151, "BAR0 address");
+	mtty_model_cfg_write(&m, 0x14, 2, 0xc15f);
+	CHECK_EQ(mtty_model_cfg_read(&m, 0x14, 4), 0xc159, "BAR1 word write");
+	mtty_model_cfg_write(&m, 0x18, 4, 0xffffffff);
+	CHECK_EQ(mtty_model_cfg_read(&m, 0x18, 4), 0, "BAR2 unimplemented");
+	setup(1, false);
+	mtty_model_cfg_write(&m, 0x14, 4, 0xffffffff);
+	CHECK_EQ(mtty_model_cfg_read(&m, 0x14, 4), 0, "BAR1 of mtty-1");
+}
+
+TEST(pci_readonly_and_command)
+{
+	unsigned int off;
+
+	setup(2, false);
+	/* every read-only byte ignores writes */
+	for (off = 0; off < MTTY_PCI_CFG_SIZE; off++) {
+		u8 before = mtty_model_cfg_read(&m, off, 1);
+
+		if (off == 0x04 || off == 0x05 || (off >= 0x10 && off < 0x18) ||
+		    off == MTTY_PCI_INTERRUPT_LINE)
+			continue;
+		mtty_model_cfg_write(&m, off, 1, ~before & 0xff);
+		CHECK_EQ(mtty_model_cfg_read(&m, off, 1), before, "RO byte");
+	}
+	mtty_model_cfg_write(&m, 0x04, 2, 0xffff);
+	CHECK_EQ(mtty_model_cfg_read(&m, 0x04, 2), 0x0545, "command mask");
+	mtty_model_cfg_write(&m, 0x3c, 1, 10);
+	CHECK_EQ(mtty_model_cfg_read(&m, 0x3c, 2), 0x010a, "line/pin");
+	mtty_model_reset(&m);
+	CHECK_EQ(mtty_model_cfg_read(&m, 0x04, 2), 0, "command after reset");
+	CHECK_EQ(mtty_model_cfg_read(&m, 0x10, 4), 1, "BAR after reset");
+	CHECK_EQ(mtty_model_cfg_read(&m, 0x3c, 1), 0, "line after reset");
+}
+
+TEST(intx_automask)
+{
+	unsigned int sig;
+
+	setup(2, false);
+	sig = mtty_model_set_irq_mode(&m, MTTY_IRQ_INTX);
+	CHECK_EQ(sig, 0, "no interrupt while idle");
+	sig = wr(1, MTTY_UART_IER, MTTY_IER_THRI);
+	CHECK_EQ(sig, MTTY_SIG_INTX, "THRE raises INTx");
+	CHECK(mtty_model_cfg_read(&m, 0x06, 1) & MTTY_PCI_STS_INTX,
+	      "status INTx bit");
+	/* automasked: the still-pending line does not signal again */
+	sig = wr(1, MTTY_UART_SCR, 1);
+	CHECK_EQ(sig, 0, "masked");
+	/* unmask while pending: signal again at once */
+	sig = mtty_model_intx_unmask(&m);
+	CHECK_EQ(sig, MTTY_SIG_INTX, "unmask re-fires");
+	/* service it, then unmask: quiet */
+	rd(1, MTTY_UART_IIR);
+	CHECK(!mtty_model_intx_line(&m), "line low after IIR read");
+	CHECK(!(mtty_model_cfg_read(&m, 0x06, 1) & MTTY_PCI_STS_INTX),
+	      "status INTx clear");
+	sig = mtty_model_intx_unmask(&m);
+	CHECK_EQ(sig, 0, "nothing pending");
+	/* INTx Disable in the command register gates the line */
+	mtty_model_cfg_write(&m, 0x04, 2, MTTY_PCI_CMD_INTX_DIS);
+	sig = wr(0, MTTY_UART_IER, MTTY_IER_THRI);
+	CHECK_EQ(sig, 0, "INTx disabled");
+	sig = mtty_model_cfg_write(&m, 0x04, 2, 0);
+	CHECK_EQ(sig, MTTY_SIG_INTX, "fires when re-enabled");
+}
+
+TEST(msi_edges)
+{
+	unsigned int sig;
+
+	setup(1, false);
+	mtty_model_set_irq_mode(&m, MTTY_IRQ_MSI);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	sig = wr(0, MTTY_UART_IER, MTTY_IER_RDI | MTTY_IER_THRI);
+	CHECK_EQ(sig, MTTY_SIG_MSI, "THRE event");
+	sig = wr(0, MTTY_UART_THR, 'x');
+	CHECK_EQ(sig, MTTY_SIG_MSI, "RX data event");
+	sig = wr(0, MTTY_UART_SCR, 0);
+	CHECK_EQ(sig, 0, "no event without change");
+	rd(0, MTTY_UART_IIR);
+	rd(0, MTTY_UART_RBR);
+	sig = wr(0, MTTY_UART_THR, 'y');
+	CHECK_EQ(sig, MTTY_SIG_MSI, "new data after drain");
+	CHECK_EQ(m.intx_signals, 0, "no INTx in MSI mode");
+}
+
+TEST(model_reset_clears_uarts)
+{
+	unsigned int i;
+
+	setup(2, false);
+	for (i = 0; i < 2; i++) {
+		wr(i, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+		wr(i, MTTY_UART_THR, 'z');
+		wr(i, MTTY_UART_IER, 0x0f);
+		wr(i, MTTY_UART_SCR, 0x77);
+	}
+	mtty_model_reset(&m);
+	for (i = 0; i < 2; i++) {
+		CHECK_EQ(rd(i, MTTY_UART_LSR), 0x60, "LSR");
+		CHECK_EQ(rd(i, MTTY_UART_IER), 0, "IER");
+		CHECK_EQ(rd(i, MTTY_UART_SCR), 0, "SCR");
+		CHECK_EQ(rd(i, MTTY_UART_IIR), 0x01, "IIR");
+	}
+}
+
+int main(void)
+{
+	RUN(uart_reset_values);
+	RUN(uart_scratch_and_divisor);
+	RUN(uart_autoconfig_16550a);
+	RUN(uart_autoconfig_16750);
+	RUN(uart_loopback_bytes);
+	RUN(uart_backpressure);
+	RUN(uart_bulk_8250_style);
+	RUN(uart_iir_priorities);
+	RUN(uart_rx_trigger_and_timeout);
+	RUN(uart_fifo_clear);
+	RUN(uart_modem_loop_mapping);
+	RUN(pci_identity);
+	RUN(pci_bars);
+	RUN(pci_readonly_and_command);
+	RUN(intx_automask);
+	RUN(msi_edges);
+	RUN(model_reset_clears_uarts);
+	printf("unit: %d passed, %d failed\n", unit_pass, unit_fail);
+	return unit_fail ? 1 : 0;
+}

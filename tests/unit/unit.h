@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Minimal test harness for the userspace unit tests of the device model. */
+#ifndef MTTY_UNIT_H
+#define MTTY_UNIT_H
+
+#include <stdio.h>
+
+extern int unit_pass, unit_fail;
+
+#define CHECK(cond, ...)						\
+	do {								\
+		if (cond) {						\
+			unit_pass++;					\
+		} else {						\
+			unit_fail++;					\
+			printf("not ok - %s:%d: %s: ", __FILE__,	\
+			       __LINE__, #cond);			\
+			printf(__VA_ARGS__);				\
+			printf("\n");					\
+		}							\
+	} while (0)
+
+#define CHECK_EQ(a, b, what)						\
+	do {								\
+		unsigned long long _a = (a), _b = (b);			\
+		CHECK(_a == _b, "%s: got 0x%llx want 0x%llx", what, _a, _b); \
+	} while (0)
+
+#define TEST(name) static void name(void)
+#define RUN(name)							\
+	do {								\
+		int _f = unit_fail;					\
+		name();							\
+		printf("%s - %s\n", unit_fail == _f ? "ok" : "not ok",	\
+		       #name);						\
+	} while (0)
+
+#endif

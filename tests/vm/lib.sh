@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Host-side helpers for the mtty VM test bed (sourced by kernel.sh,
+# mkinitramfs.sh, run.sh).  Not used inside the VM (see steps/lib.sh).
+# shellcheck shell=bash
+
+MTTY_CACHE=${MTTY_CACHE:-/var/cache/mtty}
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2034 # used by the scripts sourcing this file
+REPO_DIR=$(cd "$VM_DIR/../.." && pwd)
+
+log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Print the sha256 of stdin (hex only).
+sha_stdin() { sha256sum | cut -c1-64; }
+
+# Short content hash of a list of files (contents + names).
+hash_files() {
+	local f
+	for f in "$@"; do
+		printf '%s\n' "${f##*/}"
+		sha256sum <"$f"
+	done | sha_stdin | cut -c1-16
+}
+
+# Run "$@" while holding an exclusive lock named $1 under $MTTY_CACHE/locks.
+with_lock() {
+	local name=$1
+	shift
+	mkdir -p "$MTTY_CACHE/locks"
+	(
+		flock 9
+		"$@"
+	) 9>"$MTTY_CACHE/locks/$name.lock"
+}
+
+# Canonical in-image path for a host path on a usr-merged system:
+# /lib/x -> /usr/lib/x, /lib64/x -> /usr/lib64/x, /bin/x -> /usr/bin/x,
+# /sbin/x -> /usr/sbin/x.  The images contain the compat symlinks.
+img_path() {
+	case $1 in
+	/lib/* | /lib64/* | /bin/* | /sbin/*) printf '/usr%s\n' "$1" ;;
+	*) printf '%s\n' "$1" ;;
+	esac
+}
+
+# stage_file ROOT SRC [DEST]: copy SRC (dereferenced) into ROOT at DEST
+# (default: SRC's path), mapped through img_path.
+stage_file() {
+	local root=$1 src=$2 dest=${3:-$2}
+	dest=$(img_path "$dest")
+	mkdir -p "$root${dest%/*}"
+	cp -L --preserve=mode "$src" "$root$dest"
+}
+
+# stage_elf ROOT BIN [DEST]: stage a dynamically linked binary and every
+# shared library ldd reports for it (including the ELF interpreter).
+stage_elf() {
+	local root=$1 bin=$2 dest=${3:-$2} lib
+	stage_file "$root" "$bin" "$dest"
+	while read -r lib; do
+		[ -n "$lib" ] || continue
+		[ -e "$root$(img_path "$lib")" ] && continue
+		stage_file "$root" "$lib"
+	done < <(ldd "$bin" 2>/dev/null |
+		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+}
+
+# Create the usr-merge compat symlinks and base directories in ROOT.
+stage_skeleton() {
+	local root=$1 d
+	mkdir -p "$root/usr/bin" "$root/usr/sbin" "$root/usr/lib" "$root/usr/lib64"
+	for d in bin sbin lib lib64; do
+		ln -sfn "usr/$d" "$root/$d"
+	done
+	mkdir -p "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/run" \
+		"$root/root" "$root/etc" "$root/mnt"
+	# /dev/console so the kernel can open the initial console before
+	# devtmpfs is mounted (needs root; the kernel's built-in default
+	# initramfs provides it too, so failure here is not fatal).
+	mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
+}
+
+# Install busybox (static) with applet symlinks into ROOT/usr/bin.
+stage_busybox() {
+	local root=$1 bb a
+	bb=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
+	file -L "$bb" | grep -q 'statically linked' ||
+		die "$bb is not static (apt-get install busybox-static)"
+	cp -L "$bb" "$root/usr/bin/busybox"
+	for a in $("$bb" --list); do
+		[ "$a" = busybox ] && continue
+		[ -e "$root/usr/bin/$a" ] || ln -s busybox "$root/usr/bin/$a"
+	done
+}
+
+# Write a newc cpio of directory ROOT to OUT (atomically).
+mk_cpio() {
+	local root=$1 out=$2
+	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc --quiet --reproducible) >"$out.tmp.$$"
+	mv -f "$out.tmp.$$" "$out"
+}

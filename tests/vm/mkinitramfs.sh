@@ -1,0 +1,236 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# mkinitramfs.sh -- build the L1 initramfs of the mtty VM test bed.
+#
+#   mkinitramfs.sh --env KERNEL_ENV --ko mtty.ko -o OUT.cpio
+#                  [--sample-ko ko] [--bin file]... [--l2init file]
+#                  [--l2file file]... [--steps-dir dir]
+#
+# KERNEL_ENV is the env file printed by kernel.sh.  The result is a
+# concatenation of newc cpio archives (the kernel unpacks them in order):
+#   base  busybox, qemu-system-x86_64 + libs + TCG module + firmware
+#         (cached by the stat of every input file)
+#   kmod  vfio/mdev modules of the kernel, decompressed (cached per kver)
+#   l2    /l2/vmlinux + /l2/initramfs.cpio (cached per kver + L2 inputs)
+#   run   /init, /steps, mtty.ko, test binaries (always rebuilt, small)
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
+. "$(dirname "$0")/lib.sh"
+
+ENV_FILE='' KO='' SAMPLE_KO='' L2INIT='' OUT='' STEPS_DIR=$VM_DIR/steps
+BINS=() L2FILES=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--env) ENV_FILE=$2; shift ;;
+	--ko) KO=$2; shift ;;
+	--sample-ko) SAMPLE_KO=$2; shift ;;
+	--bin) BINS+=("$2"); shift ;;
+	--l2init) L2INIT=$2; shift ;;
+	--l2file) L2FILES+=("$2"); shift ;;
+	--steps-dir) STEPS_DIR=$2; shift ;;
+	-o) OUT=$2; shift ;;
+	*) die "unknown argument: $1" ;;
+	esac
+	shift
+done
+if [ -z "$ENV_FILE" ] || [ -z "$OUT" ] || [ -z "$KO" ]; then
+	die "usage: $0 --env ENV --ko KO -o OUT [--sample-ko KO] [--bin F]... [--l2init F]"
+fi
+for f in "$ENV_FILE" "$KO" ${SAMPLE_KO:+"$SAMPLE_KO"} ${L2INIT:+"$L2INIT"} \
+	${BINS[@]+"${BINS[@]}"} ${L2FILES[@]+"${L2FILES[@]}"}; do
+	[ -f "$f" ] || die "no such file: $f"
+done
+# shellcheck disable=SC1090
+. "$ENV_FILE"
+: "${KVER:?} ${MODDIR:?} ${VMLINUX:?}"
+
+IMG=$MTTY_CACHE/initramfs
+mkdir -p "$IMG"
+SELF_HASH=$(hash_files "$VM_DIR/lib.sh" "$0")
+QEMU=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 not installed"
+QEMU_MODDIR=/usr/lib/x86_64-linux-gnu/qemu
+# Firmware QEMU opens for -M pc -nodefaults with -kernel (bzImage or PVH).
+FIRMWARE="/usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin
+	/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/pvh.bin"
+# Modules init loads (with their dependencies), if not built in.
+L1_MODULES="irqbypass vfio vfio_virqfd vfio_iommu_type1 mdev"
+
+# Cache key from names, sizes and mtimes of files (cheap, catches upgrades).
+stat_key() {
+	stat -L -c '%n %s %Y' "$@" | sha_stdin | cut -c1-16
+}
+
+elf_deps() {
+	ldd "$1" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
+}
+
+build_base() {
+	local out=$1 root
+	root=$(mktemp -d "$IMG/.base.XXXXXX")
+	stage_skeleton "$root"
+	stage_busybox "$root"
+	stage_elf "$root" "$QEMU" /usr/bin/qemu-system-x86_64
+	stage_elf "$root" "$QEMU_MODDIR/accel-tcg-x86_64.so"
+	for f in $FIRMWARE; do
+		stage_file "$root" "$f"
+	done
+	mk_cpio "$root" "$out"
+	rm -rf "$root"
+}
+
+# Print module paths (relative to MODDIR, dependencies first) for $L1_MODULES.
+module_order() {
+	awk -v want="$L1_MODULES" '
+	function base(p) { sub(/.*\//, "", p); sub(/\.ko(\.[a-z]+)?$/, "", p); gsub(/-/, "_", p); return p }
+	function visit(p,   i, n, d) {
+		if (p in seen) return
+		seen[p] = 1
+		n = split(deps[p], d, " ")
+		for (i = n; i >= 1; i--) visit(d[i])
+		print p
+	}
+	{ p = $1; sub(/:$/, "", p); $1 = ""; deps[p] = $0; byname[base(p)] = p }
+	END {
+		n = split(want, w, " ")
+		for (i = 1; i <= n; i++) {
+			if (w[i] in byname) visit(byname[w[i]])
+			else print "missing " w[i]
+		}
+	}' "$MODDIR/modules.dep"
+}
+
+build_kmod() {
+	local out=$1 root rel dest
+	root=$(mktemp -d "$IMG/.kmod.XXXXXX")
+	mkdir -p "$root/usr/lib/modules/$KVER" "$root/etc"
+	: >"$root/etc/mtty-l1-modules"
+	while read -r rel m; do
+		if [ "$rel" = missing ]; then
+			grep -q "/$m.ko" "$MODDIR/modules.builtin" ||
+				log "warning: module $m neither in modules.dep nor built in"
+			continue
+		fi
+		dest=usr/lib/modules/$KVER/${rel%.ko*}.ko
+		mkdir -p "$root/${dest%/*}"
+		case $rel in
+		*.ko.xz) xz -dc "$MODDIR/$rel" >"$root/$dest" ;;
+		*.ko.zst) zstd -qdc "$MODDIR/$rel" >"$root/$dest" ;;
+		*.ko.gz) gzip -dc "$MODDIR/$rel" >"$root/$dest" ;;
+		*.ko) cp "$MODDIR/$rel" "$root/$dest" ;;
+		*) die "unexpected module file $rel" ;;
+		esac
+		printf '/%s\n' "$dest" >>"$root/etc/mtty-l1-modules"
+	done < <(module_order)
+	[ -s "$root/etc/mtty-l1-modules" ] || die "no L1 modules found in $MODDIR"
+	mk_cpio "$root" "$out"
+	rm -rf "$root"
+}
+
+build_l2_initramfs() {
+	local out=$1 root f
+	root=$(mktemp -d "$IMG/.l2i.XXXXXX")
+	stage_skeleton "$root"
+	stage_busybox "$root"
+	stage_elf "$root" "$(command -v lspci)" /usr/bin/lspci
+	stage_elf "$root" "$(command -v setserial)" /usr/bin/setserial
+	stage_file "$root" /usr/share/misc/pci.ids
+	for f in ${L2FILES[@]+"${L2FILES[@]}"}; do
+		cp -L --preserve=mode "$f" "$root/${f##*/}"
+	done
+	cp -L "$L2INIT" "$root/init"
+	chmod 755 "$root/init"
+	mk_cpio "$root" "$out"
+	rm -rf "$root"
+}
+
+build_l2() {
+	local out=$1 l2i=$2 root
+	root=$(mktemp -d "$IMG/.l2.XXXXXX")
+	mkdir -p "$root/l2"
+	ln "$VMLINUX" "$root/l2/vmlinux" 2>/dev/null || cp "$VMLINUX" "$root/l2/vmlinux"
+	ln "$l2i" "$root/l2/initramfs.cpio" 2>/dev/null || cp "$l2i" "$root/l2/initramfs.cpio"
+	mk_cpio "$root" "$out"
+	rm -rf "$root"
+}
+
+build_run() {
+	local out=$1 root f
+	root=$(mktemp -d "$IMG/.run.XXXXXX")
+	mkdir -p "$root/steps" "$root/usr/bin" "$root/usr/lib/mtty/sample" "$root/etc"
+	cp "$VM_DIR/l1-init.sh" "$root/init"
+	chmod 755 "$root/init"
+	for f in "$STEPS_DIR"/*.sh; do
+		[ -e "$f" ] && cp "$f" "$root/steps/"
+	done
+	cp "$KO" "$root/usr/lib/mtty/mtty.ko"
+	[ -z "$SAMPLE_KO" ] || cp "$SAMPLE_KO" "$root/usr/lib/mtty/sample/mtty.ko"
+	for f in ${BINS[@]+"${BINS[@]}"}; do
+		if file -L "$f" | grep -q 'dynamically linked'; then
+			log "warning: $f is dynamically linked; L1 only has qemu's libraries"
+		fi
+		cp -L --preserve=mode "$f" "$root/usr/bin/${f##*/}"
+		chmod 755 "$root/usr/bin/${f##*/}"
+	done
+	printf '%s\n' "$KVER" >"$root/etc/mtty-kver"
+	mk_cpio "$root" "$out"
+	rm -rf "$root"
+}
+
+build_if_absent() {
+	local out=$1 builder=$2
+	shift 2
+	[ -s "$out" ] && return 0
+	"$builder" "$out" "$@"
+	log "built ${out##*/} ($(du -h "$out" | cut -f1))"
+}
+
+# cached NAME KEY BUILDER [ARGS]: print the path of $IMG/NAME-KEY.cpio,
+# running "BUILDER OUT ARGS" (under a lock) if it does not exist yet.
+cached() {
+	local name=$1 key=$2 out
+	shift 2
+	out=$IMG/$name-$key.cpio
+	[ -s "$out" ] || with_lock "initramfs-$name" build_if_absent "$out" "$@"
+	printf '%s\n' "$out"
+}
+
+main() {
+	local base kmod l2 l2i run parts key libs
+	libs=$( { elf_deps "$QEMU"; elf_deps "$QEMU_MODDIR/accel-tcg-x86_64.so"; } | sort -u)
+	# shellcheck disable=SC2086 # word splitting of file lists is intended
+	key=$( { echo "$SELF_HASH"; stat_key "$(command -v busybox)" "$QEMU" \
+		"$QEMU_MODDIR/accel-tcg-x86_64.so" $FIRMWARE $libs; } | sha_stdin | cut -c1-16)
+	base=$(cached base "$key" build_base)
+
+	key=$( { echo "$SELF_HASH $L1_MODULES"; stat_key "$MODDIR/modules.dep"; } | sha_stdin | cut -c1-16)
+	kmod=$(cached "kmod-$KVER" "$key" build_kmod)
+	parts=("$base" "$kmod")
+
+	if [ -n "$L2INIT" ]; then
+		# shellcheck disable=SC2046
+		key=$( { echo "$SELF_HASH"; hash_files "$L2INIT" ${L2FILES[@]+"${L2FILES[@]}"};
+			stat_key "$(command -v busybox)" "$(command -v lspci)" \
+				"$(command -v setserial)" /usr/share/misc/pci.ids \
+				$(elf_deps "$(command -v lspci)"); } | sha_stdin | cut -c1-16)
+		l2i=$(cached l2-initramfs "$key" build_l2_initramfs)
+		key=$( { echo "$SELF_HASH"; stat_key "$VMLINUX" "$l2i"; } | sha_stdin | cut -c1-16)
+		l2=$(cached "l2-$KVER" "$key" build_l2 "$l2i")
+		parts+=("$l2")
+	fi
+
+	run=$(mktemp "$IMG/.run-XXXXXX.cpio")
+	build_run "$run"
+	parts+=("$run")
+	mkdir -p "$(dirname "$OUT")"
+	cat "${parts[@]}" >"$OUT.tmp.$$"
+	mv -f "$OUT.tmp.$$" "$OUT"
+	rm -f "$run"
+	# Drop cached parts unused for a week (mtime is refreshed on use).
+	touch "${parts[@]:0:${#parts[@]}-1}"
+	find "$IMG" -maxdepth 1 -name '*.cpio' -mtime +7 -delete 2>/dev/null || true
+	printf '%s\n' "$OUT"
+}
+
+main

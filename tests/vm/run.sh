@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# run.sh -- boot a Debian kernel under QEMU/TCG and run the mtty VM steps.
+#
+#   run.sh --kernel 6.1|6.12 [--ko path/to/mtty.ko] [--steps a,b]
+#          [--sample-ko ko] [--bin file]... [--l2init file] [--l2file file]...
+#          [--timeout S] [--step-timeout S] [--append "kernel args"] [-q]
+#
+# Prints the console log live (unless -q), then the failed checks and a
+# final line "N passed, N failed".  Exit status 0 only if nothing failed,
+# something passed and the L1 init reached MTTY-L1-DONE.
+# Logs: build/vm-logs/<kver>/console-<time>.log (latest.log -> newest).
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	sed -n '/^#   run.sh/,/^$/{s/^# \{0,1\}//;p}' "$0" >&2
+	exit 2
+}
+
+LINE='' KO='' STEPS='' TIMEOUT=2400 STEP_TIMEOUT='' APPEND='' QUIET=''
+MK_ARGS=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) LINE=$2; shift ;;
+	--ko) KO=$2; shift ;;
+	--steps) STEPS=$2; shift ;;
+	--sample-ko | --bin | --l2init | --l2file) MK_ARGS+=("$1" "$2"); shift ;;
+	--timeout) TIMEOUT=$2; shift ;;
+	--step-timeout) STEP_TIMEOUT=$2; shift ;;
+	--append) APPEND=$2; shift ;;
+	-q | --quiet) QUIET=1 ;;
+	-h | --help) usage ;;
+	*) log "unknown argument: $1"; usage ;;
+	esac
+	shift
+done
+[ -n "$LINE" ] || usage
+
+ENV_FILE=$("$VM_DIR/kernel.sh" "$LINE")
+# shellcheck disable=SC1090
+. "$ENV_FILE"
+
+if [ -z "$KO" ]; then
+	for f in "$REPO_DIR/build/$KVER/mtty.ko" "$REPO_DIR/build/${KVER%-amd64}/mtty.ko"; do
+		[ -f "$f" ] && { KO=$f; break; }
+	done
+	[ -n "$KO" ] || die "no --ko given and no build/$KVER/mtty.ko"
+fi
+[ -f "$KO" ] || die "no such module: $KO"
+
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+LOGDIR=$REPO_DIR/build/vm-logs/$KVER
+mkdir -p "$LOGDIR"
+STAMP=$(date +%Y%m%d-%H%M%S)
+LOG=$LOGDIR/console-$STAMP-$$.log
+CPIO=$MTTY_CACHE/initramfs/.l1-$$.cpio
+cleanup() { rm -f "$CPIO"; }
+trap cleanup EXIT
+
+t0=$(date +%s.%N)
+"$VM_DIR/mkinitramfs.sh" --env "$ENV_FILE" --ko "$KO" ${MK_ARGS[@]+"${MK_ARGS[@]}"} \
+	-o "$CPIO" >/dev/null
+t1=$(date +%s.%N)
+log "kernel $KVER, module $KO, initramfs $(du -h "$CPIO" | cut -f1) in $(elapsed "$t0" "$t1")s"
+
+CMDLINE="console=ttyS0 loglevel=1 panic=-1 printk.devkmsg=on log_buf_len=8M"
+[ -z "$STEPS" ] || CMDLINE="$CMDLINE mtty.steps=$STEPS"
+[ -z "$STEP_TIMEOUT" ] || CMDLINE="$CMDLINE mtty.step_timeout=$STEP_TIMEOUT"
+[ -z "$APPEND" ] || CMDLINE="$CMDLINE $APPEND"
+
+log "booting L1 (timeout ${TIMEOUT}s), log: $LOG"
+: >"$LOG"
+ln -sfn "${LOG##*/}" "$LOGDIR/latest.log"
+timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max,-svm \
+	-smp 2 -m 3G -nodefaults -display none -no-reboot \
+	-kernel "$VMLINUZ" -initrd "$CPIO" -append "$CMDLINE" \
+	-serial "file:$LOG" </dev/null >"$LOG.qemu" 2>&1 &
+QPID=$!
+if [ -z "$QUIET" ]; then
+	tail -n +1 -F --pid="$QPID" "$LOG" 2>/dev/null | tr -d '\r' &
+	TPID=$!
+fi
+rc=0
+wait "$QPID" || rc=$?
+if [ -z "$QUIET" ]; then
+	wait "$TPID" 2>/dev/null || true
+fi
+t2=$(date +%s.%N)
+rm -f "$CPIO"
+
+# Drop old logs (keep the newest 30 per kernel).
+find "$LOGDIR" -maxdepth 1 -name 'console-*.log' | sort | head -n -30 |
+	while read -r f; do rm -f "$f" "$f.qemu"; done
+
+CLEAN=$(tr -d '\r' <"$LOG")
+passed=$(printf '%s\n' "$CLEAN" | grep -c '^ok - ' || true)
+failed=$(printf '%s\n' "$CLEAN" | grep -c '^not ok - ' || true)
+done_marker=$(printf '%s\n' "$CLEAN" | grep -c '^MTTY-L1-DONE' || true)
+
+echo
+echo "==== $KVER: qemu status $rc, wall $(elapsed "$t1" "$t2")s, log $LOG"
+if [ -s "$LOG.qemu" ]; then
+	sed 's/^/qemu: /' "$LOG.qemu"
+fi
+if [ "$done_marker" -eq 0 ]; then
+	why="no MTTY-L1-DONE"
+	case $rc in 124 | 137) why="$why: timed out after ${TIMEOUT}s" ;; esac
+	echo "---- last 40 console lines:"
+	printf '%s\n' "$CLEAN" | tail -n 40
+	echo "----"
+	echo "not ok - L1 did not finish ($why)"
+	failed=$((failed + 1))
+fi
+if [ "$failed" -gt 0 ]; then
+	echo "failed checks:"
+	printf '%s\n' "$CLEAN" | grep '^not ok - ' | sed 's/^/  /' || true
+	[ "$done_marker" -gt 0 ] || echo "  not ok - L1 did not finish"
+fi
+if [ "$passed" -eq 0 ]; then
+	echo "# no check passed"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] && [ "$done_marker" -gt 0 ]

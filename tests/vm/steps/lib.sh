@@ -1,0 +1,218 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Helpers for test steps running inside the L1 VM (busybox sh).
+# Usage at the top of a step:   . /steps/lib.sh
+#
+# Result protocol (counted by tests/vm/run.sh on the host):
+#   ok - <desc>        a passed check
+#   not ok - <desc>    a failed check
+#   # ...              comment
+# shellcheck shell=sh
+
+MTTY_KO=${MTTY_KO:-/lib/mtty/mtty.ko}
+MTTY_PARENT=${MTTY_PARENT:-/sys/devices/virtual/mtty/mtty}
+MTTY_TYPES=$MTTY_PARENT/mdev_supported_types
+MTTY_FAILED=${MTTY_FAILED:-0}
+L2_TIMEOUT=${L2_TIMEOUT:-600}
+
+ok() { echo "ok - $*"; }
+notok() {
+	echo "not ok - $*"
+	MTTY_FAILED=$((MTTY_FAILED + 1))
+}
+comment() { echo "# $*"; }
+
+# check "desc" cmd [args...]: ok if the command exits 0.
+check() {
+	_desc=$1
+	shift
+	if "$@"; then
+		ok "$_desc"
+	else
+		_rc=$?
+		notok "$_desc (exit $_rc: $*)"
+		return 1
+	fi
+}
+
+# check_fail "desc" cmd [args...]: ok if the command fails (exit != 0).
+check_fail() {
+	_desc=$1
+	shift
+	if "$@"; then
+		notok "$_desc (unexpectedly succeeded: $*)"
+		return 1
+	else
+		ok "$_desc"
+	fi
+}
+
+# check_eq "desc" expected actual
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		notok "$1 (expected '$2', got '$3')"
+		return 1
+	fi
+}
+
+# wait_for_path PATH [seconds]: wait until PATH exists.
+wait_for_path() {
+	_n=$((${2:-5} * 10))
+	while [ ! -e "$1" ]; do
+		[ "$_n" -gt 0 ] || return 1
+		_n=$((_n - 1))
+		usleep 100000
+	done
+}
+
+# load_mtty [params...]: insmod $MTTY_KO and wait for the parent device.
+load_mtty() {
+	if ! insmod "$MTTY_KO" "$@"; then
+		comment "insmod $MTTY_KO $* failed"
+		return 1
+	fi
+	if ! wait_for_path "$MTTY_PARENT" 5; then
+		comment "$MTTY_PARENT did not appear"
+		return 1
+	fi
+}
+
+mtty_loaded() { grep -q '^mtty ' /proc/modules; }
+
+# unload_mtty: rmmod mtty (the module must be unused).
+unload_mtty() { rmmod mtty; }
+
+# new_uuid: print a random UUID.
+new_uuid() { cat /proc/sys/kernel/random/uuid; }
+
+# create_mdev TYPE [UUID]: create an mdev of TYPE (mtty-1 / mtty-2);
+# prints the UUID.  Fails if the write fails.
+create_mdev() {
+	_u=${2:-$(new_uuid)}
+	echo "$_u" >"$MTTY_TYPES/$1/create" || return 1
+	echo "$_u"
+}
+
+# remove_mdev UUID
+remove_mdev() { echo 1 >"/sys/bus/mdev/devices/$1/remove"; }
+
+# mdev_group UUID: print the VFIO group number of an mdev.
+mdev_group() {
+	_g=$(readlink "/sys/bus/mdev/devices/$1/iommu_group") || return 1
+	echo "${_g##*/}"
+}
+
+# remove_all_mdevs: remove every mdev (cleanup helper).
+remove_all_mdevs() {
+	for _d in /sys/bus/mdev/devices/*; do
+		[ -e "$_d/remove" ] || continue
+		echo 1 >"$_d/remove" || comment "cannot remove ${_d##*/}"
+	done
+}
+
+# --- kernel log checks ---------------------------------------------------
+# dmesg_mark writes a unique marker into the kernel log; dmesg_check NAME
+# prints the kernel messages logged since then (prefixed "# dmesg: ") and
+# reports "ok - NAME: kernel log clean" or "not ok - ...".
+
+MTTY_MARK_SEQ=0
+MTTY_DMESG_BAD='WARNING:|BUG:|kernel BUG|Oops|cut here|refcount|lockdep|Call Trace|general protection|KASAN|UBSAN|circular locking|possible recursive locking|list_(add|del) corruption|slab-out-of-bounds|use-after-free|INFO: task .* blocked|soft lockup|hard LOCKUP|RCU stall|rcu_sched self-detected|Tainted: .*[DW]'
+
+dmesg_mark() {
+	MTTY_MARK_SEQ=$((MTTY_MARK_SEQ + 1))
+	MTTY_MARK="mtty-mark-$$-$MTTY_MARK_SEQ-$(cut -d' ' -f1 /proc/uptime)"
+	echo "$MTTY_MARK" >/dev/kmsg
+}
+
+# dmesg_since_mark: kernel messages after the last dmesg_mark.
+dmesg_since_mark() {
+	_all=$(dmesg)
+	if [ -n "${MTTY_MARK:-}" ] && printf '%s\n' "$_all" | grep -qF "$MTTY_MARK"; then
+		printf '%s\n' "$_all" | sed -n "/$MTTY_MARK\$/,\$p" | sed 1d
+	else
+		comment "dmesg mark not found (never set or log wrapped); checking whole log"
+		printf '%s\n' "$_all"
+	fi
+}
+
+dmesg_check() {
+	_name=${1:-dmesg}
+	_log=$(dmesg_since_mark)
+	[ -z "$_log" ] || printf '%s\n' "$_log" | sed 's/^/# dmesg: /'
+	if printf '%s\n' "$_log" | grep -Eq "$MTTY_DMESG_BAD"; then
+		notok "$_name: kernel log clean"
+		return 1
+	fi
+	ok "$_name: kernel log clean"
+}
+
+# --- nested L2 guest -----------------------------------------------------
+# run_l2 UUID [extra qemu args...]
+# Boots the L2 guest (/l2/vmlinux + /l2/initramfs.cpio) with the mdev
+# passed through at 00:05.0 and forwards its result lines as
+# "ok - L2: ..." / "not ok - L2: ..." (lines already starting with
+# "ok - L2" are kept).  Extra kernel arguments: $L2_APPEND.  Timeout:
+# $L2_TIMEOUT seconds.  Returns 0 if the guest finished (MTTY-L2-DONE)
+# with no failed check.  Retries once, only if the L2 kernel died before
+# its init printed MTTY-L2-INIT-START (known nested-TCG flake).
+L2_SEQ=0
+run_l2() {
+	_uuid=$1
+	shift
+	if [ ! -e /l2/vmlinux ] || [ ! -e /l2/initramfs.cpio ]; then
+		notok "L2: no L2 payload in this initramfs (run.sh --l2init)"
+		return 1
+	fi
+	L2_SEQ=$((L2_SEQ + 1))
+	_try=1
+	while :; do
+		L2_LOG=/tmp/l2-$L2_SEQ-$_try.log
+		: >"$L2_LOG"
+		comment "L2: booting guest with mdev $_uuid (try $_try, timeout ${L2_TIMEOUT}s)"
+		_t0=$(cut -d. -f1 /proc/uptime)
+		timeout -s KILL "$L2_TIMEOUT" qemu-system-x86_64 -accel tcg -M pc \
+			-m "${L2_MEM:-256}" -nodefaults -display none -no-reboot \
+			-kernel /l2/vmlinux -initrd /l2/initramfs.cpio \
+			-append "console=ttyS0 8250.nr_uarts=4 quiet panic=-1 ${L2_APPEND:-}" \
+			-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$_uuid,addr=05.0" \
+			-serial "file:$L2_LOG" "$@" </dev/null >"$L2_LOG.qemu" 2>&1
+		_rc=$?
+		_t1=$(cut -d. -f1 /proc/uptime)
+		comment "L2: qemu exited with status $_rc after $((_t1 - _t0))s"
+		if [ -s "$L2_LOG.qemu" ]; then
+			sed 's/^/# L2 qemu: /' "$L2_LOG.qemu"
+		fi
+		# 0: the guest kernel panicked/reset (-no-reboot), 137: timeout
+		if [ "$_try" -eq 1 ] && { [ "$_rc" -eq 0 ] || [ "$_rc" -eq 137 ]; } &&
+			! grep -q MTTY-L2-INIT-START "$L2_LOG"; then
+			tr -d '\r' <"$L2_LOG" | tail -n 30 | sed 's/^/# L2 (died): /'
+			echo "# retrying L2: kernel died before init"
+			_try=2
+			continue
+		fi
+		break
+	done
+	# Forward the guest console: results re-prefixed, the rest as comments.
+	tr -d '\r' <"$L2_LOG" | sed -e '/^ok - L2/b' -e '/^not ok - L2/b' \
+		-e 's/^ok - /ok - L2: /' -e t -e 's/^not ok - /not ok - L2: /' -e t \
+		-e 's/^/# L2| /'
+	if [ "$_rc" -ne 0 ]; then
+		_why="qemu status $_rc"
+		[ "$_rc" -ne 137 ] || _why="timed out after ${L2_TIMEOUT}s"
+		notok "L2: guest did not complete ($_why)"
+		return 1
+	fi
+	if ! grep -q MTTY-L2-INIT-START "$L2_LOG"; then
+		notok "L2: kernel died before init (twice)"
+		return 1
+	fi
+	if ! grep -q MTTY-L2-DONE "$L2_LOG"; then
+		notok "L2: guest did not finish (no MTTY-L2-DONE)"
+		return 1
+	fi
+	if tr -d '\r' <"$L2_LOG" | grep -q '^not ok - '; then
+		return 1
+	fi
+	return 0
+}
