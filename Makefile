@@ -60,3 +60,6 @@ demo: deps modules tools
 
 clean:
 	rm -rf build
+
+# fragments: install, packaging, benchmarks, fuzzing
+-include mk/*.mk

@@ -72,6 +72,7 @@ struct mtty_state {
 	struct eventfd_ctx *intx_trigger;
 	struct eventfd_ctx *msi_trigger;
 	struct eventfd_ctx *req_trigger;
+	struct eventfd_ctx *err_trigger;
 };
 
 static struct {
@@ -260,6 +261,7 @@ static unsigned int mtty_irq_count(unsigned int index)
 	switch (index) {
 	case VFIO_PCI_INTX_IRQ_INDEX:
 	case VFIO_PCI_MSI_IRQ_INDEX:
+	case VFIO_PCI_ERR_IRQ_INDEX:
 	case VFIO_PCI_REQ_IRQ_INDEX:
 		return 1;
 	}
@@ -298,6 +300,10 @@ static int mtty_irq_trigger(struct mtty_state *s, struct vfio_irq_set *hdr,
 	case VFIO_PCI_MSI_IRQ_INDEX:
 		slot = &s->msi_trigger;
 		mode = MTTY_IRQ_MSI;
+		break;
+	case VFIO_PCI_ERR_IRQ_INDEX:
+		/* accepted so users can wire it; an emulated card never errs */
+		slot = &s->err_trigger;
 		break;
 	case VFIO_PCI_REQ_IRQ_INDEX:
 		slot = &s->req_trigger;
@@ -425,6 +431,7 @@ static void mtty_irqs_release(struct mtty_state *s)
 	mtty_set_trigger(&s->intx_trigger, NULL);
 	mtty_set_trigger(&s->msi_trigger, NULL);
 	mtty_set_trigger(&s->req_trigger, NULL);
+	mtty_set_trigger(&s->err_trigger, NULL);
 	mtty_model_set_irq_mode(&s->model, MTTY_IRQ_NONE);
 }
 

@@ -38,8 +38,12 @@ void mtty_pci_reset(struct mtty_pci *p)
 
 void mtty_pci_init(struct mtty_pci *p, unsigned int nbars, u32 bar_size)
 {
+	/*
+	 * The card reports no parity or system errors, so those enables are
+	 * hardwired to 0 as the PCI spec allows; firmware that sets SERR#
+	 * enable reads back the 0x0001 the seed's lspci shows.
+	 */
 	u16 cmd_mask = MTTY_PCI_CMD_IO | MTTY_PCI_CMD_MASTER |
-		       MTTY_PCI_CMD_PARITY | MTTY_PCI_CMD_SERR |
 		       MTTY_PCI_CMD_INTX_DIS;
 	unsigned int i;
 

@@ -347,7 +347,7 @@ TEST(pci_readonly_and_command)
 		CHECK_EQ(mtty_model_cfg_read(&m, off, 1), before, "RO byte");
 	}
 	mtty_model_cfg_write(&m, 0x04, 2, 0xffff);
-	CHECK_EQ(mtty_model_cfg_read(&m, 0x04, 2), 0x0545, "command mask");
+	CHECK_EQ(mtty_model_cfg_read(&m, 0x04, 2), 0x0405, "command mask");
 	mtty_model_cfg_write(&m, 0x3c, 1, 10);
 	CHECK_EQ(mtty_model_cfg_read(&m, 0x3c, 2), 0x010a, "line/pin");
 	mtty_model_reset(&m);

@@ -38,6 +38,7 @@ fatal() {
 	echo "MTTY-L1-DONE"
 	sync
 	poweroff -f
+	exit 1 # if even poweroff fails: the kernel panics and QEMU exits
 }
 
 # Load vfio & co. in dependency order (list made by mkinitramfs.sh).

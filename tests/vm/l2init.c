@@ -26,8 +26,15 @@
  *   mtty.watchdog=S            global watchdog (default: per phase)
  *   mtty.demo=1                if /demo.sh exists: run "/bin/busybox sh
  *                              /demo.sh" instead of the checks, then power off
+ *                              (demo.sh should simply exit; its exit status
+ *                              is reported as one ok/not ok line)
  *
  * Build: gcc -static -O2 -Wall -Wextra -Werror -pthread -o l2init l2init.c
+ *
+ * Smoke test without mtty: QEMU's pci-serial-2x (mtty.vendor=0x1b36
+ * mtty.device=0x0003; the seed ID/class/BAR checks then fail as expected)
+ * with each port on "-chardev pipe,id=cN,path=FIFO" where FIFO is a named
+ * pipe without .in/.out files: QEMU opens it O_RDWR, so it loops back.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -63,6 +70,9 @@
 #define MAX_PORTS	32
 #define MAX_BYTES	(64UL << 20)
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+
 #define SYSLOG_READ_ALL		3
 #define SYSLOG_SIZE_BUFFER	10
 
@@ -93,7 +103,7 @@ static const char *volatile wd_phase = "startup";
 
 /* ---------------------------------------------------------------- output */
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...) __printf(1, 2);
 static void say(const char *fmt, ...)
 {
 	va_list ap;
@@ -106,7 +116,7 @@ static void say(const char *fmt, ...)
 }
 
 static int result(int good, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__printf(2, 3);
 static int result(int good, const char *fmt, ...)
 {
 	va_list ap;
@@ -528,7 +538,7 @@ static void klog_bad_line(const char *line, void *arg)
 	struct klog_bad *kb = arg;
 	size_t i;
 
-	for (i = 0; i < sizeof(bad_patterns) / sizeof(bad_patterns[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad_patterns); i++) {
 		if (strstr(line, bad_patterns[i])) {
 			if (kb->hits < 60)
 				say("# klog: %s", line);
@@ -946,6 +956,12 @@ static size_t next_chunk(uint32_t *rs)
 	return 1 + (r >> 8) % 4096;
 }
 
+static void writer_fail(struct lb *l, int err, const char *what)
+{
+	l->wwhat = what;
+	__atomic_store_n(&l->werr, err, __ATOMIC_SEQ_CST);
+}
+
 static void *writer(void *arg)
 {
 	struct lb *l = arg;
@@ -959,23 +975,20 @@ static void *writer(void *arg)
 		int r;
 
 		if (now() >= l->deadline) {
-			l->werr = ETIMEDOUT;
-			l->wwhat = "timeout";
+			writer_fail(l, ETIMEDOUT, "timeout");
 			break;
 		}
 		r = poll(&p, 1, ms_left(l->deadline, 500));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			l->werr = errno;
-			l->wwhat = "poll";
+			writer_fail(l, errno, "poll");
 			break;
 		}
 		if (r == 0)
 			continue;
 		if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) {
-			l->werr = EIO;
-			l->wwhat = "poll revents ERR/HUP/NVAL";
+			writer_fail(l, EIO, "poll revents ERR/HUP/NVAL");
 			break;
 		}
 		if (!want)
@@ -985,8 +998,7 @@ static void *writer(void *arg)
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
-			l->werr = errno;
-			l->wwhat = "write";
+			writer_fail(l, errno, "write");
 			break;
 		}
 		off += (size_t)w;
@@ -1017,7 +1029,7 @@ static void *reader(void *arg)
 			l->idle_out = 1;
 			break;
 		}
-		if (l->werr)
+		if (__atomic_load_n(&l->werr, __ATOMIC_SEQ_CST))
 			break;	/* writer gave up; nothing more will come */
 		pr = poll(&p, 1, ms_left(l->deadline, 500));
 		if (pr < 0) {
@@ -1063,7 +1075,7 @@ static void *reader(void *arg)
 	l->t_done = now();
 	if (l->got == l->n) {
 		/* nothing beyond what was written may arrive */
-		end = now() + 0.3;
+		end = now() + 1.0;
 		for (;;) {
 			struct pollfd p = { .fd = l->tp->fd, .events = POLLIN };
 			int ms = ms_left(end, 300);
@@ -1131,6 +1143,39 @@ static int open_port(struct ttyport *tp)
 	return fd;
 }
 
+/*
+ * Flushes the tty buffers and discards anything still arriving from the
+ * device (left over from an earlier failed run) until it is quiet for
+ * 300 ms, at most 5 s.
+ */
+static void drain_port(struct ttyport *tp)
+{
+	unsigned char buf[4096];
+	double end = now() + 5.0;
+	size_t stale = 0;
+
+	if (tcflush(tp->fd, TCIOFLUSH) < 0)
+		say("# tcflush %s: %s", tp->name, strerror(errno));
+	while (now() < end) {
+		struct pollfd p = { .fd = tp->fd, .events = POLLIN };
+		int r = poll(&p, 1, ms_left(end, 300));
+		ssize_t n;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n = read(tp->fd, buf, sizeof(buf));
+		if (n > 0)
+			stale += (size_t)n;
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			break;
+	}
+	if (stale)
+		say("# %s: discarded %zu stale bytes before the run", tp->name,
+		    stale);
+}
+
 static void run_loopback(struct lb *ls, int n, const char *phase)
 {
 	int i;
@@ -1150,8 +1195,7 @@ static void run_loopback(struct lb *ls, int n, const char *phase)
 		}
 		for (k = 0; k < l->n; k++)
 			l->tx[k] = (unsigned char)(xorshift32(&rs) >> 24);
-		if (tcflush(l->tp->fd, TCIOFLUSH) < 0)
-			say("# tcflush %s: %s", l->tp->name, strerror(errno));
+		drain_port(l->tp);
 	}
 	for (i = 0; i < n; i++) {
 		struct lb *l = &ls[i];
@@ -1387,6 +1431,11 @@ int main(void)
 	struct sigaction sa;
 	int ndev, i, mounts_ok;
 
+	if (getpid() != 1) {
+		/* it mounts things and powers the machine off: PID 1 only */
+		fprintf(stderr, "l2init: must run as PID 1 (/init of the L2 guest)\n");
+		return 2;
+	}
 	setup_console();
 	say("MTTY-L2-INIT-START");
 

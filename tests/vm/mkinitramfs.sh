@@ -5,7 +5,7 @@
 #
 #   mkinitramfs.sh --env KERNEL_ENV --ko mtty.ko -o OUT.cpio
 #                  [--sample-ko ko] [--bin file]... [--l2init file]
-#                  [--l2file file]... [--steps-dir dir]
+#                  [--l2file file]... [--extra-steps dir]...
 #
 # KERNEL_ENV is the env file printed by kernel.sh.  The result is a
 # concatenation of newc cpio archives (the kernel unpacks them in order):
@@ -19,8 +19,8 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$(dirname "$0")/lib.sh"
 
-ENV_FILE='' KO='' SAMPLE_KO='' L2INIT='' OUT='' STEPS_DIR=$VM_DIR/steps
-BINS=() L2FILES=()
+ENV_FILE='' KO='' SAMPLE_KO='' L2INIT='' OUT=''
+BINS=() L2FILES=() STEP_DIRS=("$VM_DIR/steps")
 while [ $# -gt 0 ]; do
 	case $1 in
 	--env) ENV_FILE=$2; shift ;;
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 	--bin) BINS+=("$2"); shift ;;
 	--l2init) L2INIT=$2; shift ;;
 	--l2file) L2FILES+=("$2"); shift ;;
-	--steps-dir) STEPS_DIR=$2; shift ;;
+	--extra-steps) STEP_DIRS+=("$2"); shift ;;
 	-o) OUT=$2; shift ;;
 	*) die "unknown argument: $1" ;;
 	esac
@@ -156,13 +156,15 @@ build_l2() {
 }
 
 build_run() {
-	local out=$1 root f
+	local out=$1 root f d
 	root=$(mktemp -d "$IMG/.run.XXXXXX")
 	mkdir -p "$root/steps" "$root/usr/bin" "$root/usr/lib/mtty/sample" "$root/etc"
 	cp "$VM_DIR/l1-init.sh" "$root/init"
 	chmod 755 "$root/init"
-	for f in "$STEPS_DIR"/*.sh; do
-		[ -e "$f" ] && cp "$f" "$root/steps/"
+	for d in "${STEP_DIRS[@]}"; do
+		for f in "$d"/*.sh; do
+			[ -e "$f" ] && cp "$f" "$root/steps/"
+		done
 	done
 	cp "$KO" "$root/usr/lib/mtty/mtty.ko"
 	[ -z "$SAMPLE_KO" ] || cp "$SAMPLE_KO" "$root/usr/lib/mtty/sample/mtty.ko"

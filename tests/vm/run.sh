@@ -5,6 +5,7 @@
 #
 #   run.sh --kernel 6.1|6.12 [--ko path/to/mtty.ko] [--steps a,b]
 #          [--sample-ko ko] [--bin file]... [--l2init file] [--l2file file]...
+#          [--extra-steps dir]...
 #          [--timeout S] [--step-timeout S] [--append "kernel args"] [-q]
 #
 # Prints the console log live (unless -q), then the failed checks and a
@@ -28,7 +29,10 @@ while [ $# -gt 0 ]; do
 	--kernel) LINE=$2; shift ;;
 	--ko) KO=$2; shift ;;
 	--steps) STEPS=$2; shift ;;
-	--sample-ko | --bin | --l2init | --l2file) MK_ARGS+=("$1" "$2"); shift ;;
+	--sample-ko | --bin | --l2init | --l2file | --extra-steps)
+		MK_ARGS+=("$1" "$2")
+		shift
+		;;
 	--timeout) TIMEOUT=$2; shift ;;
 	--step-timeout) STEP_TIMEOUT=$2; shift ;;
 	--append) APPEND=$2; shift ;;
@@ -76,7 +80,9 @@ CMDLINE="console=ttyS0 loglevel=1 panic=-1 printk.devkmsg=on log_buf_len=8M"
 log "booting L1 (timeout ${TIMEOUT}s), log: $LOG"
 : >"$LOG"
 ln -sfn "${LOG##*/}" "$LOGDIR/latest.log"
-timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max,-svm \
+# -la57: with 5-level paging, QEMU 7.2 TCG breaks L1 userspace (readlink
+# of /proc/self/exe returns garbage and every static glibc program aborts).
+timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max,-svm,-la57 \
 	-smp 2 -m 3G -nodefaults -display none -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$CPIO" -append "$CMDLINE" \
 	-serial "file:$LOG" </dev/null >"$LOG.qemu" 2>&1 &

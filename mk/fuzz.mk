@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Fuzzing and hardening (included by the top Makefile).
+#   make fuzz-check   model fuzzer, short form: corpus replay + 30 s run +
+#                     mutant check (about 1.5 min)
+#   make fuzz-vm      in-VM fuzz + stress steps (40-fuzz, 50-stress), short
+#                     form, on every kernel in $(KERNELS)
+#   make fuzz         long forms: model fuzzer $(FUZZ_LONG_SECS) s, in-VM
+#                     fuzzer >= 10^6 operations per kernel, longer stress
+# See docs/testing.md.
+
+FUZZ_LONG_SECS ?= 600
+VM_LOCK ?= $(MTTY_CACHE)/locks/vm.lock
+
+.PHONY: fuzz fuzz-check fuzz-model-long fuzz-vm fuzz-vm-long fuzz-tools
+
+build/vfio_fuzz: tests/vm/vfio_fuzz.c
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_CFLAGS) -pthread -o $@ $<
+
+fuzz-tools: build/vfio_fuzz
+
+fuzz-check:
+	@tests/fuzz/run.sh check
+
+fuzz-model-long:
+	@FUZZ_SECS=$(FUZZ_LONG_SECS) tests/fuzz/run.sh long
+
+# $(1): extra kernel command line for the L1 VM
+define fuzz_vm_run
+	@mkdir -p $(dir $(VM_LOCK))
+	@for k in $(KERNELS); do \
+		flock $(VM_LOCK) tests/vm/run.sh --kernel $$k \
+			--ko build/$$k/driver/mtty.ko --bin build/vfio_fuzz \
+			--steps 40-fuzz,50-stress $(1) || exit 1; \
+	done
+endef
+
+fuzz-vm: modules build/vfio_fuzz
+	$(call fuzz_vm_run,)
+
+fuzz-vm-long: modules build/vfio_fuzz
+	$(call fuzz_vm_run,--append mtty.fuzz=long --timeout 7200 --step-timeout 5400)
+
+fuzz: fuzz-model-long fuzz-vm-long

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * l2bench - /init (PID 1) of the nested L2 guest of the benchmark.
+ *
+ * The guest is booted by run_l2 (tests/vm/steps/lib.sh) with an mtty mdev
+ * (ours or the kernel sample) at 00:05.0; Linux's 8250_pci driver binds it
+ * as ttyS1 (8250.nr_uarts=4).  For every burst size and run, a writer
+ * thread and a reader (main thread) move data through the first port of the
+ * device concurrently for a fixed time; the writer keeps at most BURST bytes
+ * in flight (written but not yet read back), so with BURST < 16 the 8250
+ * driver never puts 16 bytes into the device's FIFO at once.  Every byte is
+ * checked.
+ *
+ * Kernel command line (all optional):
+ *   bench.tag=NAME        label of the results (default "guest")
+ *   bench.bursts=15,4096  bursts to measure
+ *   bench.secs=4          seconds of writing per run
+ *   bench.runs=3          runs per burst
+ *   bench.idle=10         give up a run after this many seconds without
+ *                         a received byte (wedged device)
+ *
+ * Output: "MTTY-L2-INIT-START" first; "# BENCH guest tag=... burst=...
+ * run=... bytes=... secs=... rate=..." per run, "ok - ..." / "not ok - ..."
+ * checks, "MTTY-L2-DONE" last, then power off.
+ *
+ * Build: gcc -static -O2 -Wall -Wextra -Werror -pthread -o l2bench l2bench.c
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/serial.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+
+#define MAX_BURSTS	8
+#define CHUNK		4096
+
+static char tag[64] = "guest";
+static unsigned int bursts[MAX_BURSTS] = { 15 };
+static int nbursts = 1;
+static double secs = 4;
+static long runs = 3, idle_secs = 10;
+static int n_pass, n_fail;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static int result(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int result(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s - L2 bench %s: ", cond ? "ok" : "not ok", tag);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (cond)
+		n_pass++;
+	else
+		n_fail++;
+	return cond;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void finish(void)
+{
+	alarm(0);
+	say("# L2 summary: %d passed, %d failed", n_pass, n_fail);
+	say("MTTY-L2-DONE");
+	sync();
+	reboot(RB_POWER_OFF);
+	reboot(RB_HALT_SYSTEM);
+	_exit(1);
+}
+
+static void watchdog(int sig)
+{
+	static const char msg[] = "\nnot ok - L2 bench: watchdog fired\nMTTY-L2-DONE\n";
+
+	(void)sig;
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	sync();
+	reboot(RB_POWER_OFF);
+	_exit(1);
+}
+
+static void parse_cmdline(void)
+{
+	char buf[4096], *tok, *save = NULL;
+	FILE *f = fopen("/proc/cmdline", "r");
+	size_t n;
+
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+		if (!strncmp(tok, "bench.tag=", 10)) {
+			snprintf(tag, sizeof(tag), "%s", tok + 10);
+		} else if (!strncmp(tok, "bench.bursts=", 13)) {
+			char *p = tok + 13, *end;
+
+			nbursts = 0;
+			while (*p && nbursts < MAX_BURSTS) {
+				unsigned long v = strtoul(p, &end, 0);
+
+				if (end == p || !v || v > 65536)
+					break;
+				bursts[nbursts++] = (unsigned int)v;
+				p = *end == ',' ? end + 1 : end;
+			}
+			if (!nbursts)
+				bursts[nbursts++] = 15;
+		} else if (!strncmp(tok, "bench.secs=", 11)) {
+			secs = atof(tok + 11);
+			if (secs <= 0)
+				secs = 4;
+		} else if (!strncmp(tok, "bench.runs=", 11)) {
+			runs = atol(tok + 11);
+			if (runs < 1)
+				runs = 1;
+		} else if (!strncmp(tok, "bench.idle=", 11)) {
+			idle_secs = atol(tok + 11);
+			if (idle_secs < 1)
+				idle_secs = 10;
+		}
+	}
+}
+
+/* name of the first ttyS whose device is the PCI function 00:05.0 */
+static int find_port(char *name, size_t len)
+{
+	int best = INT_MAX;
+	struct dirent *de;
+	DIR *d = opendir("/sys/class/tty");
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX], link[PATH_MAX];
+		ssize_t n;
+		int idx;
+
+		if (sscanf(de->d_name, "ttyS%d", &idx) != 1)
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/tty/%s/device", de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = 0;
+		if (strstr(link, "0000:00:05.0") && idx < best)
+			best = idx;
+	}
+	closedir(d);
+	if (best == INT_MAX)
+		return -1;
+	snprintf(name, len, "ttyS%d", best);
+	return 0;
+}
+
+static uint8_t pattern(uint64_t n)
+{
+	uint64_t x = n * 0x9e3779b97f4a7c15ULL;
+
+	return (uint8_t)(x >> 56) ^ (uint8_t)n;
+}
+
+struct xfer {
+	int fd;
+	unsigned int burst;
+	double deadline;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint64_t sent, rcvd;
+	int done, abort;
+	int werr;
+};
+
+static void *writer(void *arg)
+{
+	struct xfer *x = arg;
+	uint8_t buf[CHUNK];
+
+	for (;;) {
+		uint64_t base;
+		size_t n, i;
+		ssize_t w;
+
+		pthread_mutex_lock(&x->lock);
+		while (!x->abort && x->sent - x->rcvd >= x->burst) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 100000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&x->cond, &x->lock, &ts);
+		}
+		if (x->abort || now() >= x->deadline) {
+			x->done = 1;
+			pthread_mutex_unlock(&x->lock);
+			break;
+		}
+		n = x->burst - (size_t)(x->sent - x->rcvd);
+		base = x->sent;
+		pthread_mutex_unlock(&x->lock);
+		if (n > sizeof(buf))
+			n = sizeof(buf);
+		for (i = 0; i < n; i++)
+			buf[i] = pattern(base + i);
+		w = write(x->fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		pthread_mutex_lock(&x->lock);
+		if (w < 0) {
+			x->werr = errno;
+			x->done = 1;
+			pthread_mutex_unlock(&x->lock);
+			break;
+		}
+		x->sent += (uint64_t)w;
+		pthread_mutex_unlock(&x->lock);
+	}
+	return NULL;
+}
+
+static int open_port(const char *name)
+{
+	char path[PATH_MAX];
+	struct termios t;
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		result(0, "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (tcgetattr(fd, &t) < 0) {
+		result(0, "tcgetattr %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	cfmakeraw(&t);
+	t.c_cflag |= CLOCAL | CREAD;
+	t.c_cflag &= ~(tcflag_t)CRTSCTS;
+	t.c_iflag &= ~(tcflag_t)(IXON | IXOFF | IXANY);
+	t.c_cc[VMIN] = 0;
+	t.c_cc[VTIME] = 0;
+	cfsetispeed(&t, B115200);
+	cfsetospeed(&t, B115200);
+	if (tcsetattr(fd, TCSANOW, &t) < 0) {
+		result(0, "tcsetattr %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int run_one(const char *port, unsigned int burst, long run)
+{
+	struct xfer x = { .burst = burst };
+	uint8_t buf[CHUNK];
+	double t0, tlast, tidle;
+	uint64_t bad = 0;
+	pthread_t th;
+	int ok;
+
+	x.fd = open_port(port);
+	if (x.fd < 0)
+		return 1;
+	tcflush(x.fd, TCIOFLUSH);
+	pthread_mutex_init(&x.lock, NULL);
+	pthread_cond_init(&x.cond, NULL);
+	t0 = now();
+	tlast = t0;
+	x.deadline = t0 + secs;
+	if (pthread_create(&th, NULL, writer, &x)) {
+		result(0, "pthread_create failed");
+		close(x.fd);
+		return 1;
+	}
+	for (;;) {
+		struct pollfd p = { .fd = x.fd, .events = POLLIN };
+		int r = poll(&p, 1, 100), done;
+		uint64_t sent;
+
+		if (r > 0) {
+			ssize_t n = read(x.fd, buf, sizeof(buf)), i;
+
+			if (n > 0) {
+				pthread_mutex_lock(&x.lock);
+				for (i = 0; i < n; i++)
+					if (buf[i] != pattern(x.rcvd + (uint64_t)i))
+						bad++;
+				x.rcvd += (uint64_t)n;
+				pthread_cond_signal(&x.cond);
+				pthread_mutex_unlock(&x.lock);
+				tlast = now();
+			}
+		}
+		pthread_mutex_lock(&x.lock);
+		done = x.done;
+		sent = x.sent;
+		pthread_mutex_unlock(&x.lock);
+		if (done && x.rcvd >= sent)
+			break;
+		tidle = now() - tlast;
+		if (tidle > idle_secs) {
+			pthread_mutex_lock(&x.lock);
+			x.abort = 1;
+			pthread_cond_signal(&x.cond);
+			pthread_mutex_unlock(&x.lock);
+			break;
+		}
+	}
+	/* a wedged writer may block in write(): flushing unblocks it */
+	if (x.abort)
+		tcflush(x.fd, TCIOFLUSH);
+	pthread_join(th, NULL);
+	say("# BENCH guest tag=%s run=%ld burst=%u bytes=%llu secs=%.4f rate=%.1f bad=%llu lost=%lld wedged=%d",
+	    tag, run, burst, (unsigned long long)x.rcvd, tlast - t0,
+	    tlast > t0 ? x.rcvd / (tlast - t0) : 0.0, (unsigned long long)bad,
+	    (long long)(x.sent - x.rcvd), x.abort);
+	ok = result(!x.abort && x.rcvd == x.sent && x.rcvd > 0 && !x.werr,
+		    "burst %u run %ld: %llu bytes looped back through %s%s",
+		    burst, run, (unsigned long long)x.rcvd, port,
+		    x.abort ? " (wedged: no data for the idle limit)" : "");
+	ok &= result(!bad, "burst %u run %ld: data intact (%llu wrong bytes)",
+		     burst, run, (unsigned long long)bad);
+	close(x.fd);
+	return ok ? 0 : 1;
+}
+
+int main(void)
+{
+	struct serial_struct ss;
+	char port[32];
+	long run;
+	int i, fd;
+
+	say("MTTY-L2-INIT-START");
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	signal(SIGALRM, watchdog);
+	parse_cmdline();
+	alarm((unsigned int)(120 + nbursts * runs * (secs + idle_secs + 5)));
+	say("# L2 bench: tag %s, %d burst size(s), %ld run(s) of %.1f s",
+	    tag, nbursts, runs, secs);
+
+	for (i = 0; i < 100 && find_port(port, sizeof(port)); i++)
+		usleep(100000);
+	if (!result(i < 100, "a ttyS port of 00:05.0 exists"))
+		finish();
+	{
+		char path[64];
+
+		snprintf(path, sizeof(path), "/dev/%s", port);
+		fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK);
+	}
+	memset(&ss, 0, sizeof(ss));
+	if (fd >= 0 && ioctl(fd, TIOCGSERIAL, &ss) == 0)
+		say("# BENCH guestuart tag=%s port=%s type=%d fifo=%d irq=%d",
+		    tag, port, ss.type, ss.xmit_fifo_size, ss.irq);
+	if (fd >= 0)
+		close(fd);
+
+	for (i = 0; i < nbursts; i++)
+		for (run = 1; run <= runs; run++)
+			run_one(port, bursts[i], run);
+	finish();
+	return 0;
+}

@@ -1,0 +1,689 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_bench - userspace VFIO client that benchmarks an mtty mdev (ours or
+ * the kernel's sample driver; both expose the same vfio-pci interface).
+ * Runs inside the L1 VM of the bench (tests/bench/steps/50-bench.sh).
+ *
+ *   vfio_bench regs UUID TAG RUN [SECONDS]
+ *	accesses per second of 1-byte UART register accesses (LSR read,
+ *	THR write + RBR read pair, SCR write), 4-byte config accesses
+ *	(read of 0x00, write of 0x3c) and of the floor: a 1-byte pread of a
+ *	region index >= VFIO_PCI_NUM_REGIONS (rejected by the driver before
+ *	any lock or emulation) and, for reference, a 1-byte config read.
+ *   vfio_bench loop UUID TAG RUN BURST SECONDS [fifo64]
+ *	loopback throughput of port 0 driven the way Linux's 8250 driver
+ *	drives a 16550A: INTx eventfd, IIR/LSR dispatch, RX drained while
+ *	LSR.DR, at most BURST bytes written to THR per THRE; every byte is
+ *	checked.  "fifo64" selects the 16750 64-byte FIFO (FCR bit 5 with
+ *	DLAB set, like 8250 does for a PORT_16750).
+ *   vfio_bench scale TYPES_DIR TYPE N TAG RUN [mdevctl PARENT]
+ *	create N mdevs of TYPE (through the sysfs create file, or by running
+ *	"mdevctl start" per device), then remove them again ("remove" file /
+ *	"mdevctl stop"); time per device and memory per device (deltas of
+ *	Slab and of used memory in /proc/meminfo).
+ *
+ * Results: one line per measurement,
+ *   # BENCH <test> tag=TAG run=RUN key=value...
+ * and "ok - ..." / "not ok - ..." for the sanity checks (data verified,
+ * no stall).  Exit status 1 if any check failed.
+ *
+ * Build: gcc -static -O2 -Wall -Wextra -Werror -o vfio_bench vfio_bench.c
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#define REGION_SHIFT	40
+#define REGION_OFF(i)	((off_t)(i) << REGION_SHIFT)
+#define CFG_OFF(o)	(REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX) + (o))
+
+/* 16550A registers and bits */
+#define RBR	0
+#define THR	0
+#define DLL	0
+#define IER	1
+#define DLM	1
+#define IIR	2
+#define FCR	2
+#define LCR	3
+#define MCR	4
+#define LSR	5
+#define SCR	7
+#define IER_RDI		0x01
+#define IER_THRI	0x02
+#define IER_RLSI	0x04
+#define IIR_NO_INT	0x01
+#define IIR_64BYTE	0x20
+#define LSR_DR		0x01
+#define LSR_OE		0x02
+#define LSR_BI		0x10
+#define LSR_THRE	0x20
+#define LCR_DLAB	0x80
+#define LCR_8N1		0x03
+#define MCR_DTR_RTS_OUT2 0x0b
+#define FCR_ENABLE	0x01
+#define FCR_CLEAR	0x06
+#define FCR_64BYTE	0x20
+#define FCR_TRIG_8	0x80	/* UART_FCR_R_TRIG_10: what 8250 uses */
+
+#define PASS_LIMIT	512	/* like serial8250_interrupt() */
+#define RX_LIMIT	256	/* like serial8250_rx_chars() */
+
+static int container_fd = -1, group_fd = -1, dev_fd = -1;
+static int failed;
+static const char *tag = "?";
+static long run_no;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static int check(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int check(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s - bench %s: ", cond ? "ok" : "not ok", tag);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (!cond)
+		failed++;
+	return cond;
+}
+
+static void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("not ok - bench %s: ", tag);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	exit(1);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------ device */
+
+static void open_device(const char *uuid)
+{
+	char path[256], link[256], gpath[300];
+	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+	const char *base;
+	ssize_t n;
+	long type;
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/iommu_group", uuid);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		fatal("readlink %s: %s", path, strerror(errno));
+	link[n] = 0;
+	base = strrchr(link, '/');
+	base = base ? base + 1 : link;
+	snprintf(gpath, sizeof(gpath), "/dev/vfio/%s", base);
+
+	container_fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (container_fd < 0)
+		fatal("open /dev/vfio/vfio: %s", strerror(errno));
+	group_fd = open(gpath, O_RDWR | O_CLOEXEC);
+	if (group_fd < 0)
+		fatal("open %s: %s", gpath, strerror(errno));
+	if (ioctl(group_fd, VFIO_GROUP_GET_STATUS, &gs) ||
+	    !(gs.flags & VFIO_GROUP_FLAGS_VIABLE))
+		fatal("group %s not viable", gpath);
+	if (ioctl(group_fd, VFIO_GROUP_SET_CONTAINER, &container_fd))
+		fatal("VFIO_GROUP_SET_CONTAINER: %s", strerror(errno));
+	type = ioctl(container_fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) > 0 ?
+	       VFIO_TYPE1v2_IOMMU : VFIO_TYPE1_IOMMU;
+	if (ioctl(container_fd, VFIO_SET_IOMMU, type))
+		fatal("VFIO_SET_IOMMU: %s", strerror(errno));
+	dev_fd = ioctl(group_fd, VFIO_GROUP_GET_DEVICE_FD, uuid);
+	if (dev_fd < 0)
+		fatal("VFIO_GROUP_GET_DEVICE_FD(%s): %s", uuid, strerror(errno));
+}
+
+static uint8_t rd(int reg)
+{
+	uint8_t v;
+	ssize_t r = pread(dev_fd, &v, 1, REGION_OFF(0) + reg);
+
+	if (r != 1)
+		fatal("read of BAR0 register %d: %zd (%s)", reg, r, strerror(errno));
+	return v;
+}
+
+static void wr(int reg, uint8_t v)
+{
+	ssize_t r = pwrite(dev_fd, &v, 1, REGION_OFF(0) + reg);
+
+	if (r != 1)
+		fatal("write of BAR0 register %d: %zd (%s)", reg, r, strerror(errno));
+}
+
+static void cfg_wr(unsigned int off, unsigned int len, uint32_t v)
+{
+	ssize_t r = pwrite(dev_fd, &v, len, CFG_OFF(off));
+
+	if (r != (ssize_t)len)
+		fatal("config write at 0x%x: %zd (%s)", off, r, strerror(errno));
+}
+
+/*
+ * Prepare the device the way a guest's firmware and 8250 driver would:
+ * reset, I/O decoding on, BARs at guest-like I/O addresses (the sample
+ * only caches its BAR base once the BAR holds a non-zero address).
+ */
+static void guest_like_setup(void)
+{
+	struct vfio_device_info di = { .argsz = sizeof(di) };
+	unsigned int i;
+
+	if (ioctl(dev_fd, VFIO_DEVICE_GET_INFO, &di))
+		fatal("VFIO_DEVICE_GET_INFO: %s", strerror(errno));
+	if (di.flags & VFIO_DEVICE_FLAGS_RESET)
+		ioctl(dev_fd, VFIO_DEVICE_RESET);
+	for (i = 0; i < 2; i++) {
+		struct vfio_region_info ri = { .argsz = sizeof(ri), .index = i };
+
+		if (ioctl(dev_fd, VFIO_DEVICE_GET_REGION_INFO, &ri) || !ri.size)
+			continue;
+		cfg_wr(0x10 + 4 * i, 4, 0xc000 + 8 * i);
+	}
+	cfg_wr(0x04, 2, 0x0001);
+}
+
+/* -------------------------------------------------------- register cost */
+
+typedef int (*op_fn)(void);
+
+static int op_lsr(void)
+{
+	uint8_t v;
+
+	return pread(dev_fd, &v, 1, REGION_OFF(0) + LSR) == 1;
+}
+
+static int op_thr_rbr(void)
+{
+	uint8_t v = 0x5a;
+
+	if (pwrite(dev_fd, &v, 1, REGION_OFF(0) + THR) != 1)
+		return 0;
+	return pread(dev_fd, &v, 1, REGION_OFF(0) + RBR) == 1 && v == 0x5a;
+}
+
+static int op_scr(void)
+{
+	uint8_t v = 0xa5;
+
+	return pwrite(dev_fd, &v, 1, REGION_OFF(0) + SCR) == 1;
+}
+
+static int op_cfg_rd32(void)
+{
+	uint32_t v;
+
+	return pread(dev_fd, &v, 4, CFG_OFF(0)) == 4 && v == 0x32534348;
+}
+
+static int op_cfg_wr32(void)
+{
+	uint32_t v = 0x0000010a;	/* interrupt line 10, pin (RO) 1 */
+
+	return pwrite(dev_fd, &v, 4, CFG_OFF(0x3c)) == 4;
+}
+
+static int op_cfg_rd8(void)
+{
+	uint8_t v;
+
+	return pread(dev_fd, &v, 1, CFG_OFF(0)) == 1 && v == 0x48;
+}
+
+static int op_floor(void)
+{
+	uint8_t v;
+
+	/* expected to fail: the cost of getting to the driver and back */
+	return pread(dev_fd, &v, 1, REGION_OFF(VFIO_PCI_NUM_REGIONS)) < 0;
+}
+
+static void measure(const char *name, op_fn fn, int accesses, double secs)
+{
+	unsigned long ops = 0, i;
+	double t0, t;
+
+	/* warm up (caches, TLB), then whole batches until the time is up */
+	for (i = 0; i < 200; i++)
+		if (!fn())
+			fatal("%s: access failed or returned a wrong value (%s)",
+			      name, strerror(errno));
+	t0 = now();
+	do {
+		for (i = 0; i < 1000; i++)
+			if (!fn())
+				fatal("%s: access failed (%s)", name, strerror(errno));
+		ops += 1000;
+		t = now();
+	} while (t - t0 < secs);
+	say("# BENCH regs tag=%s run=%ld test=%s accesses=%lu secs=%.4f rate=%.1f",
+	    tag, run_no, name, ops * accesses, t - t0, ops * accesses / (t - t0));
+}
+
+static int do_regs(double secs)
+{
+	guest_like_setup();
+	wr(LCR, LCR_8N1);
+	wr(FCR, FCR_ENABLE | FCR_CLEAR);
+	wr(IER, 0);
+	measure("lsr_read", op_lsr, 1, secs);
+	measure("thr_rbr", op_thr_rbr, 2, secs);
+	measure("scr_write", op_scr, 1, secs);
+	measure("cfg_read32", op_cfg_rd32, 1, secs);
+	measure("cfg_write32", op_cfg_wr32, 1, secs);
+	measure("floor_badregion", op_floor, 1, secs);
+	measure("cfg_read8", op_cfg_rd8, 1, secs);
+	check(1, "run %ld: register accesses returned the expected values", run_no);
+	return 0;
+}
+
+/* ------------------------------------------------------------ loopback */
+
+static int set_irq(uint32_t flags, uint32_t index, uint32_t count, int32_t fd)
+{
+	struct {
+		struct vfio_irq_set s;
+		int32_t fd;
+	} req;
+
+	memset(&req, 0, sizeof(req));
+	req.s.argsz = sizeof(req.s) + (count ? sizeof(int32_t) : 0);
+	req.s.flags = flags;
+	req.s.index = index;
+	req.s.start = 0;
+	req.s.count = count;
+	req.fd = fd;
+	return ioctl(dev_fd, VFIO_DEVICE_SET_IRQS, &req);
+}
+
+static uint8_t pattern(uint64_t n)
+{
+	uint64_t x = n * 0x9e3779b97f4a7c15ULL;
+
+	return (uint8_t)(x >> 56) ^ (uint8_t)n;
+}
+
+struct loop {
+	unsigned int burst;	/* max bytes written per THRE */
+	uint64_t sent, rcvd, bad, overrun;
+	uint8_t ier;
+	int sending;
+};
+
+static void rx_chars(struct loop *l, uint8_t lsr)
+{
+	int max = RX_LIMIT;
+
+	do {
+		uint8_t c;
+
+		if (lsr & LSR_OE)
+			l->overrun++;
+		if (!(lsr & LSR_DR))
+			break;
+		c = rd(RBR);
+		if (c != pattern(l->rcvd))
+			l->bad++;
+		l->rcvd++;
+		lsr = rd(LSR);
+	} while (--max > 0);
+}
+
+static void tx_chars(struct loop *l)
+{
+	unsigned int n = l->burst;
+
+	while (n-- && l->sending)
+		wr(THR, pattern(l->sent++));
+}
+
+/* one pass of the 8250 interrupt handler; returns 1 if something was pending */
+static int handle_irq(struct loop *l)
+{
+	uint8_t iir = rd(IIR), lsr;
+
+	if (iir & IIR_NO_INT)
+		return 0;
+	lsr = rd(LSR);
+	if (lsr & (LSR_DR | LSR_BI))
+		rx_chars(l, lsr);
+	lsr = rd(LSR);
+	if ((lsr & LSR_THRE) && (l->ier & IER_THRI)) {
+		if (l->sending)
+			tx_chars(l);
+		if (!l->sending) {
+			l->ier &= ~IER_THRI;	/* stop_tx */
+			wr(IER, l->ier);
+		}
+	}
+	return 1;
+}
+
+static int do_loop(unsigned int burst, double secs, int fifo64)
+{
+	struct loop l = { .burst = burst };
+	unsigned int wakeups = 0, stalls = 0, quiet = 0, fifo = 16;
+	double t0, tend, tlast;
+	int efd, passes;
+	uint64_t cnt;
+	uint8_t iir;
+
+	guest_like_setup();
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0)
+		fatal("eventfd: %s", strerror(errno));
+	if (set_irq(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+		    VFIO_PCI_INTX_IRQ_INDEX, 1, efd))
+		fatal("SET_IRQS INTx eventfd: %s", strerror(errno));
+
+	/* serial8250_do_startup() + set_termios(), 8N1 */
+	wr(FCR, FCR_ENABLE);
+	wr(FCR, FCR_ENABLE | FCR_CLEAR);
+	wr(FCR, 0);
+	(void)rd(LSR);
+	(void)rd(RBR);
+	(void)rd(IIR);
+	wr(LCR, LCR_8N1 | LCR_DLAB);
+	wr(DLL, 1);
+	wr(DLM, 0);
+	if (fifo64)
+		wr(FCR, FCR_ENABLE | FCR_TRIG_8 | FCR_64BYTE);
+	wr(LCR, LCR_8N1);
+	if (!fifo64) {
+		wr(FCR, FCR_ENABLE);
+		wr(FCR, FCR_ENABLE | FCR_TRIG_8);
+	}
+	iir = rd(IIR);
+	if (fifo64) {
+		if (!check(iir & IIR_64BYTE,
+			   "run %ld: 64-byte FIFO mode active (IIR 0x%02x)",
+			   run_no, iir))
+			return 1;
+		fifo = 64;
+	}
+	if (burst > fifo)
+		fatal("burst %u larger than the FIFO (%u)", burst, fifo);
+	wr(MCR, MCR_DTR_RTS_OUT2);
+	l.ier = IER_RDI | IER_RLSI;
+	wr(IER, l.ier);
+
+	l.sending = 1;
+	t0 = now();
+	tend = t0 + secs;
+	tlast = t0;
+	/* start_tx: enabling THRI with an empty transmitter raises THRE */
+	l.ier |= IER_THRI;
+	wr(IER, l.ier);
+	for (;;) {
+		struct pollfd p = { .fd = efd, .events = POLLIN };
+		int r = poll(&p, 1, 1000);
+		double t;
+
+		if (r < 0)
+			fatal("poll: %s", strerror(errno));
+		if (r == 0) {
+			stalls++;
+		} else {
+			if (read(efd, &cnt, sizeof(cnt)) != sizeof(cnt))
+				fatal("eventfd read: %s", strerror(errno));
+			wakeups++;
+		}
+		passes = 0;
+		while (passes < PASS_LIMIT && handle_irq(&l))
+			passes++;
+		/* level-triggered INTx: the guest's EOI unmasks it */
+		set_irq(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
+			VFIO_PCI_INTX_IRQ_INDEX, 1, -1);
+		t = now();
+		if (passes)
+			tlast = t;
+		if (l.sending && t >= tend) {
+			l.sending = 0;
+			l.ier &= ~IER_THRI;
+			wr(IER, l.ier);
+		}
+		if (!l.sending && l.rcvd == l.sent)
+			break;
+		quiet = r == 0 && !passes ? quiet + 1 : 0;
+		if (quiet >= 3)
+			break;	/* wedged: nothing for 3 s */
+	}
+	set_irq(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+		VFIO_PCI_INTX_IRQ_INDEX, 0, -1);
+	wr(IER, 0);
+	close(efd);
+
+	say("# BENCH loop tag=%s run=%ld burst=%u fifo=%u bytes=%llu secs=%.4f rate=%.1f wakeups=%u stalls=%u bad=%llu overrun=%llu lost=%llu",
+	    tag, run_no, burst, fifo, (unsigned long long)l.rcvd, tlast - t0,
+	    l.rcvd / (tlast - t0), wakeups, stalls,
+	    (unsigned long long)l.bad, (unsigned long long)l.overrun,
+	    (unsigned long long)(l.sent - l.rcvd));
+	check(l.rcvd == l.sent && l.rcvd > 0,
+	      "run %ld burst %u: all %llu bytes came back (%llu missing)",
+	      run_no, burst, (unsigned long long)l.sent,
+	      (unsigned long long)(l.sent - l.rcvd));
+	check(!l.bad, "run %ld burst %u: bytes intact (%llu wrong)", run_no,
+	      burst, (unsigned long long)l.bad);
+	return l.rcvd == l.sent && !l.bad ? 0 : 1;
+}
+
+/* --------------------------------------------------------------- scale */
+
+struct mem {
+	long slab, used;	/* KiB */
+};
+
+static struct mem meminfo(void)
+{
+	struct mem m = { 0, 0 };
+	long total = 0, free = 0, buffers = 0, cached = 0, v;
+	char key[64];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		fatal("/proc/meminfo: %s", strerror(errno));
+	while (fscanf(f, "%63s %ld kB\n", key, &v) == 2) {
+		if (!strcmp(key, "MemTotal:"))
+			total = v;
+		else if (!strcmp(key, "MemFree:"))
+			free = v;
+		else if (!strcmp(key, "Buffers:"))
+			buffers = v;
+		else if (!strcmp(key, "Cached:"))
+			cached = v;
+		else if (!strcmp(key, "Slab:"))
+			m.slab = v;
+	}
+	fclose(f);
+	m.used = total - free - buffers - cached;
+	return m;
+}
+
+static void scale_uuid(char *buf, size_t len, unsigned int i)
+{
+	snprintf(buf, len, "b3c4a000-0000-4000-8000-%012x", i);
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0)
+		return -errno;
+	r = write(fd, s, strlen(s));
+	if (r < 0)
+		r = -errno;
+	close(fd);
+	return r < 0 ? (int)r : 0;
+}
+
+static int run_cmd(char *const argv[])
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			close(fd);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static int do_scale(const char *types, const char *type, unsigned int n,
+		    const char *parent)
+{
+	char path[512], uuid[64];
+	struct mem m0, m1, m2;
+	unsigned int i, made = 0, gone = 0;
+	double t0, t1, t2;
+	int r, err = 0;
+
+	sync();
+	m0 = meminfo();
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		scale_uuid(uuid, sizeof(uuid), i);
+		if (parent) {
+			char *argv[] = { "mdevctl", "start", "-u", uuid, "-p",
+					 (char *)parent, "-t", (char *)type, NULL };
+
+			r = run_cmd(argv) ? -EIO : 0;
+		} else {
+			snprintf(path, sizeof(path), "%s/%s/create", types, type);
+			r = write_str(path, uuid);
+		}
+		if (r) {
+			err = r;
+			break;
+		}
+		made++;
+	}
+	t1 = now();
+	m1 = meminfo();
+	for (i = 0; i < made; i++) {
+		scale_uuid(uuid, sizeof(uuid), i);
+		if (parent) {
+			char *argv[] = { "mdevctl", "stop", "-u", uuid, NULL };
+
+			r = run_cmd(argv) ? -EIO : 0;
+		} else {
+			snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/remove",
+				 uuid);
+			r = write_str(path, "1");
+		}
+		if (!r)
+			gone++;
+	}
+	t2 = now();
+	m2 = meminfo();
+	check(made == n, "run %ld: created %u of %u %s devices via %s%s%s", run_no,
+	      made, n, type, parent ? "mdevctl" : "sysfs",
+	      err ? ", error: " : "", err ? strerror(-err) : "");
+	check(gone == made, "run %ld: removed %u of %u devices via %s", run_no,
+	      gone, made, parent ? "mdevctl" : "sysfs");
+	if (!made)
+		return 1;
+	say("# BENCH scale tag=%s run=%ld via=%s n=%u create_us=%.1f remove_us=%.1f slab_kib=%.2f used_kib=%.2f slab_left_kib=%ld used_left_kib=%ld",
+	    tag, run_no, parent ? "mdevctl" : "sysfs", made,
+	    (t1 - t0) * 1e6 / made, (t2 - t1) * 1e6 / made,
+	    (double)(m1.slab - m0.slab) / made, (double)(m1.used - m0.used) / made,
+	    m2.slab - m0.slab, m2.used - m0.used);
+	return made == n && gone == made ? 0 : 1;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: vfio_bench regs UUID TAG RUN [SECONDS]\n"
+		"       vfio_bench loop UUID TAG RUN BURST SECONDS [fifo64]\n"
+		"       vfio_bench scale TYPES_DIR TYPE N TAG RUN [mdevctl PARENT]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	int r;
+
+	if (argc < 2)
+		usage();
+	if (!strcmp(argv[1], "regs") && (argc == 5 || argc == 6)) {
+		tag = argv[3];
+		run_no = atol(argv[4]);
+		open_device(argv[2]);
+		r = do_regs(argc == 6 ? atof(argv[5]) : 0.5);
+	} else if (!strcmp(argv[1], "loop") && (argc == 7 || argc == 8)) {
+		tag = argv[3];
+		run_no = atol(argv[4]);
+		open_device(argv[2]);
+		r = do_loop(atoi(argv[5]), atof(argv[6]),
+			    argc == 8 && !strcmp(argv[7], "fifo64"));
+	} else if (!strcmp(argv[1], "scale") && (argc == 7 || argc == 9)) {
+		tag = argv[5];
+		run_no = atol(argv[6]);
+		if (argc == 9 && strcmp(argv[7], "mdevctl"))
+			usage();
+		r = do_scale(argv[2], argv[3], atoi(argv[4]),
+			     argc == 9 ? argv[8] : NULL);
+	} else {
+		usage();
+	}
+	return r || failed ? 1 : 0;
+}

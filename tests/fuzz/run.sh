@@ -1,0 +1,148 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# run.sh -- libFuzzer runs of the pure mtty device model (tests/fuzz/fuzz_model.c).
+#
+#   run.sh check     replay tests/fuzz/corpus, fuzz for $FUZZ_SECS (30) s,
+#                    then the mutant check (below)
+#   run.sh long      replay, fuzz for $FUZZ_SECS (default 600) s, mutants
+#   run.sh mutants   build the harness against deliberately broken copies of
+#                    the model and require that each one is caught within
+#                    $MUTANT_SECS (20) s -- proof that the invariants can fail
+#   run.sh merge     fold new inputs from build/fuzz/work into the corpus
+#
+# Prints "ok - ..." / "not ok - ..." lines and "fuzz-model: N passed, N failed".
+# Crash inputs are kept in build/fuzz/crashes/.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+mode=${1:-check}
+out=build/fuzz
+corpus=tests/fuzz/corpus
+CLANG=${CLANG:-clang}
+SANITIZERS=fuzzer,address,undefined
+FLAGS=(-g -O1 -std=gnu11 -Wall -Wextra -Werror
+	"-fsanitize=$SANITIZERS" -fno-sanitize-recover=all)
+pass=0
+fail=0
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+notok() { echo "not ok - $*"; fail=$((fail + 1)); }
+finish() {
+	echo "fuzz-model: $pass passed, $fail failed"
+	[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+	exit
+}
+
+mkdir -p "$out/work" "$out/crashes"
+
+# build SRCDIR OUT: compile the harness against the model in SRCDIR.
+build() {
+	"$CLANG" "${FLAGS[@]}" -I"$1" -o "$2" tests/fuzz/fuzz_model.c \
+		"$1/mtty_uart.c" "$1/mtty_pci.c" "$1/mtty_model.c"
+}
+
+# fuzz BIN SECS LOG [corpus dirs...]: run libFuzzer; status 0 if no crash.
+fuzz() {
+	local bin=$1 secs=$2 log=$3
+	shift 3
+	"$bin" -max_total_time="$secs" -max_len=512 -timeout=10 -rss_limit_mb=1024 \
+		-artifact_prefix="$out/crashes/" -print_final_stats=1 "$@" >"$log" 2>&1
+}
+
+replay_and_run() {
+	local secs=$1 n runs
+	if ! build driver "$out/fuzz_model" 2>"$out/build.log"; then
+		cat "$out/build.log"
+		notok "fuzz_model builds (clang -fsanitize=fuzzer,address,undefined)"
+		finish
+	fi
+	ok "fuzz_model builds (clang -fsanitize=fuzzer,address,undefined)"
+
+	n=$(find "$corpus" -type f | wc -l)
+	if [ "$n" -eq 0 ]; then
+		notok "committed corpus $corpus is empty"
+	elif "$out/fuzz_model" -runs=0 "$corpus" >"$out/replay.log" 2>&1; then
+		ok "corpus replay: $n committed inputs, every invariant holds"
+	else
+		tail -n 30 "$out/replay.log"
+		notok "corpus replay ($n inputs)"
+	fi
+
+	if fuzz "$out/fuzz_model" "$secs" "$out/run.log" "$out/work" "$corpus"; then
+		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/run.log")
+		ok "fuzz_model: ${runs:-?} inputs in ${secs}s, no invariant violated, no sanitizer report"
+	else
+		grep -E 'invariant violated|ERROR: (Address|Undefined|libFuzzer)|runtime error|Test unit written' \
+			"$out/run.log" | head -n 10
+		notok "fuzz_model: crash within ${secs}s (log $out/run.log, input in $out/crashes/)"
+	fi
+}
+
+# mutant NAME FILE SED-EXPR: break the model copy, require a crash.
+mutant() {
+	local name=$1 file=$2 expr=$3 dir=$out/mut/$1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp driver/*.c driver/*.h "$dir/"
+	sed -i -e "$expr" "$dir/$file"
+	if cmp -s "driver/$file" "$dir/$file"; then
+		notok "mutant $name: the mutation no longer applies to driver/$file (update run.sh)"
+		return
+	fi
+	if ! build "$dir" "$dir/fuzz" 2>"$dir/build.log"; then
+		notok "mutant $name: does not build"
+		return
+	fi
+	if fuzz "$dir/fuzz" "${MUTANT_SECS:-20}" "$dir/log" "$corpus" -seed=1; then
+		notok "mutant $name ($file: $expr) survived ${MUTANT_SECS:-20}s of fuzzing"
+	else
+		ok "mutant $name caught: $(grep -m1 -oE 'invariant violated.*|ERROR: [A-Za-z]+Sanitizer: [a-z-]+|runtime error: .*' "$dir/log" | cut -c1-110)"
+	fi
+}
+
+mutants() {
+	mutant rx-overfill mtty_uart.c \
+		's/while (u->tx.count \&\& u->rx.count < depth)/while (u->tx.count \&\& u->rx.count <= depth)/'
+	mutant tx-overfill mtty_uart.c \
+		's/if (u->tx.count < mtty_uart_fifo_depth(u)) {/if (u->tx.count <= mtty_uart_fifo_depth(u)) {/'
+	mutant rbr-no-count mtty_uart.c 's/\tu->rx_bytes++;//'
+	mutant clear-wrong-fifo mtty_uart.c \
+		's/if (val \& MTTY_FCR_CLEAR_RCVR)/if (val \& MTTY_FCR_CLEAR_XMIT)/'
+	mutant no-timeout-iir mtty_uart.c 's/return MTTY_IIR_RX_TIMEOUT;/return MTTY_IIR_RDI;/'
+	mutant thre-survives-write mtty_uart.c '/^static void uart_write_thr/,/^}/{s/u->thre_int = false;/;/}'
+	mutant intx-while-masked mtty_model.c 's/if (line \&\& !m->intx_masked \&\&/if (line \&\&/'
+	mutant intx-unmask-lost mtty_model.c \
+		'/^unsigned int mtty_model_intx_unmask/,/^}/{s/return model_update(m, 0);/return 0;/}'
+	mutant cfg-ignores-wmask mtty_pci.c 's/| (b \& m);/| b;/'
+	mutant break-no-nul mtty_uart.c 's/fifo_push(\&u->rx, 0);/;/'
+	mutant lsr-keeps-errors mtty_uart.c '/^static u8 uart_read_lsr/,/^}/{s/u->lsr_err = 0;/;/}'
+}
+
+case $mode in
+check)
+	replay_and_run "${FUZZ_SECS:-30}"
+	mutants
+	;;
+long)
+	replay_and_run "${FUZZ_SECS:-600}"
+	mutants
+	;;
+mutants)
+	mutants
+	;;
+merge)
+	build driver "$out/fuzz_model"
+	mkdir -p "$out/newcorpus"
+	"$out/fuzz_model" -merge=1 -use_counters=0 -use_value_profile=0 \
+		"$out/newcorpus" "$corpus" "$out/work" >/dev/null 2>&1
+	rm -rf "$corpus"
+	mv "$out/newcorpus" "$corpus"
+	ok "corpus merged: $(find "$corpus" -type f | wc -l) inputs"
+	;;
+*)
+	echo "usage: $0 check|long|mutants|merge" >&2
+	exit 2
+	;;
+esac
+finish

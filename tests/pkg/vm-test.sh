@@ -1,0 +1,197 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# vm-test.sh -- install, use and purge the mtty-dkms package in the Debian 12
+# systemd VM of tests/sysvm, booted under QEMU/TCG with a Debian kernel.
+#
+#   tests/pkg/vm-test.sh --kernel 6.1|6.12 [--deb FILE] [--timeout S] [-q]
+#
+# 1. the package: build/deb/mtty-dkms_<version>_all.deb (built if missing or
+#    older than the tree's debian/ and install sources; --deb to pass one);
+# 2. the base image and boot initramfs of tests/sysvm (mkrootfs.sh,
+#    mkinitrd.sh: shared and cached; nothing of mtty, no compiler, no dkms);
+# 3. a flat apt repository of what the test installs that the image lacks:
+#    the running kernel's linux-headers (from $MTTY_CACHE/debs, the
+#    tests/vm/kernel.sh downloads) and the closure of dkms (compiler, make,
+#    ...), resolved against the image's dpkg status; cached in
+#    $MTTY_CACHE/pkgvm/repo-<kver>-<key>/;
+# 4. boots the image (-drive ...,snapshot=on) with a second disk holding the
+#    repository, the .deb and vm-steps.sh, which the boot initramfs unpacks
+#    into the root; vm-steps.sh runs the operator's commands offline and
+#    writes results to the second serial port.
+# Prints ok/not ok lines and "pkgvm-<line>: N passed, N failed".
+# Logs: build/pkgvm/<line>/{console,results,qemu}.log
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh disable=SC1091
+. "$(dirname "$0")/../vm/lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+
+LINE='' DEB='' TIMEOUT=2400 QUIET=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) LINE=$2; shift ;;
+	--deb) DEB=$2; shift ;;
+	--timeout) TIMEOUT=$2; shift ;;
+	-q | --quiet) QUIET=1 ;;
+	*) die "usage: $0 --kernel 6.1|6.12 [--deb FILE] [--timeout S] [-q]" ;;
+	esac
+	shift
+done
+case $LINE in 6.1 | 6.12) ;; *) die "--kernel 6.1|6.12 required" ;; esac
+
+PASS=0 FAIL=0
+ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
+notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
+finish() {
+	echo "pkgvm-$LINE: $PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]
+	exit
+}
+
+"$HERE/deps.sh" || die "packaging tools missing (tests/pkg/deps.sh)"
+VER=$(cat "$TOP/VERSION")
+ENV_61=$("$TOP/tests/vm/kernel.sh" 6.1)
+ENV_612=$("$TOP/tests/vm/kernel.sh" 6.12)
+if [ "$LINE" = 6.1 ]; then ENV_FILE=$ENV_61; else ENV_FILE=$ENV_612; fi
+# shellcheck disable=SC1090
+. "$ENV_FILE"
+: "${KVER:?} ${VMLINUZ:?}"
+
+OUT=$TOP/build/pkgvm/$LINE
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+# --- 1. the package
+if [ -z "$DEB" ]; then
+	DEB=$TOP/build/deb/mtty-dkms_${VER}_all.deb
+	newer=$(find "$TOP/debian" "$TOP/driver" "$TOP/systemd" "$TOP/udev" \
+		"$TOP/mdevctl.d" "$TOP/libvirt-xml" "$TOP/man" "$TOP/docs" \
+		"$TOP/examples" "$TOP/mk" "$TOP/VERSION" "$TOP/dkms.conf.in" \
+		-newer "$DEB" -print -quit 2>/dev/null || true)
+	if [ ! -s "$DEB" ] || [ -n "$newer" ]; then
+		"$HERE/build-deb.sh" >/dev/null || die "make deb failed"
+	fi
+fi
+[ -s "$DEB" ] || die "no package $DEB"
+ok "package ${DEB##*/} built"
+
+# --- 2. image and boot initramfs (tests/sysvm)
+IMG=$("$TOP/tests/sysvm/mkrootfs.sh" "$ENV_61" "$ENV_612") || die "base image failed"
+BOOT=$("$TOP/tests/sysvm/mkinitrd.sh" "$ENV_FILE") || die "boot initramfs failed"
+
+# --- 3. the local mirror for this kernel
+STATUS=$OUT/image-dpkg-status
+debugfs -R 'cat /var/lib/dpkg/status' "$IMG" >"$STATUS" 2>/dev/null ||
+	die "cannot read the image's dpkg status (debugfs)"
+grep -q '^Package: mdevctl$' "$STATUS" || die "image dpkg status looks wrong"
+WANT="dkms linux-headers-$KVER"
+# Debian's 6.12 headers depend on the kernel image package (any flavour):
+# offer the unsigned one that tests/vm/kernel.sh already downloaded
+if [ -e "$MTTY_CACHE/debs/linux-image-$KVER-unsigned_"*.deb ] 2>/dev/null ||
+	compgen -G "$MTTY_CACHE/debs/linux-image-$KVER-unsigned_*.deb" >/dev/null; then
+	WANT="$WANT linux-image-$KVER-unsigned"
+fi
+KEY=$({ echo "$WANT"; sha256sum <"$STATUS"; stat -c '%Y %s' /var/lib/apt/lists/*_Packages* 2>/dev/null; } |
+	sha_stdin | cut -c1-16)
+REPO=$MTTY_CACHE/pkgvm/repo-$KVER-$KEY
+build_repo() {
+	local tmp f
+	[ -s "$REPO/Packages" ] && return 0
+	tmp=$MTTY_CACHE/pkgvm/.repo.$$
+	rm -rf "$tmp"
+	mkdir -p "$tmp/partial"
+	# reuse the kernel debs tests/vm/kernel.sh downloaded
+	for f in "$MTTY_CACHE"/debs/*"$KVER"*.deb "$MTTY_CACHE"/debs/linux-kbuild-*.deb; do
+		[ -e "$f" ] && cp -l "$f" "$tmp/" 2>/dev/null || cp "$f" "$tmp/"
+	done
+	log "resolving $WANT against the image (apt-get --download-only)"
+	# shellcheck disable=SC2086 # WANT is a list
+	apt-get install --download-only -y -q --no-install-recommends \
+		-o Dir::State::status="$STATUS" -o Dir::Cache::archives="$tmp/" \
+		-o Debug::NoLocking=1 $WANT >"$OUT/repo.log" 2>&1 ||
+		{ cat "$OUT/repo.log" >&2; die "cannot resolve $WANT"; }
+	rm -rf "$tmp/partial" "$tmp/lock"
+	# only what apt chose (drop the other kernel's seeded debs)
+	sed -n 's/^Inst \([^ ]*\) .*/\1/p' <(apt-get install -s -q --no-install-recommends \
+		-o Dir::State::status="$STATUS" -o Debug::NoLocking=1 $WANT 2>/dev/null) |
+		sort -u >"$tmp/.chosen"
+	for f in "$tmp"/*.deb; do
+		grep -qxF "$(dpkg-deb -f "$f" Package)" "$tmp/.chosen" || rm -f "$f"
+	done
+	(cd "$tmp" && dpkg-scanpackages -m . /dev/null >Packages 2>/dev/null)
+	rm -f "$tmp/.chosen"
+	rm -rf "$REPO"
+	mv "$tmp" "$REPO"
+}
+mkdir -p "$MTTY_CACHE/pkgvm"
+with_lock "pkgvm-repo" build_repo
+echo "# local mirror: $REPO ($(du -sh "$REPO" | cut -f1), $(grep -c '^Package:' "$REPO/Packages") packages)"
+grep -q "^Package: linux-headers-$KVER\$" "$REPO/Packages" ||
+	{ notok "local mirror holds linux-headers-$KVER"; finish; }
+grep -q '^Package: dkms$' "$REPO/Packages" || { notok "local mirror holds dkms"; finish; }
+ok "local mirror: headers of $KVER, dkms and their dependencies"
+find "$MTTY_CACHE/pkgvm" -maxdepth 1 -name 'repo-*' -mtime +7 ! -path "$REPO" \
+	-exec rm -rf {} + 2>/dev/null || true
+
+# --- payload for the second disk
+STAGE=$OUT/stage
+umask 022
+mkdir -p "$STAGE/srv" "$STAGE/etc/apt/sources.list.d" "$STAGE/usr/lib/mtty-pkgvm" \
+	"$STAGE/root" "$STAGE/etc/systemd/system/multi-user.target.wants"
+cp -a "$REPO" "$STAGE/srv/mtty-repo"
+echo 'deb [trusted=yes] file:/srv/mtty-repo ./' >"$STAGE/etc/apt/sources.list.d/mtty-local.list"
+cp "$DEB" "$STAGE/root/"
+printf "VER='%s'\nDEB='/root/%s'\n" "$VER" "${DEB##*/}" >"$STAGE/usr/lib/mtty-pkgvm/env"
+install -m 755 "$HERE/vm-steps.sh" "$STAGE/usr/lib/mtty-pkgvm/vm-steps.sh"
+install -m 644 "$HERE/mtty-pkgvm-test.service" "$STAGE/etc/systemd/system/"
+ln -s /etc/systemd/system/mtty-pkgvm-test.service \
+	"$STAGE/etc/systemd/system/multi-user.target.wants/mtty-pkgvm-test.service"
+PAYLOAD=$OUT/payload.tar
+tar -C "$STAGE" --owner=0 --group=0 --numeric-owner -cf "$PAYLOAD" .
+rm -rf "$STAGE"
+log "payload $(du -h "$PAYLOAD" | cut -f1), image $IMG"
+
+# --- 4. boot
+CONSOLE=$OUT/console.log RESULTS=$OUT/results.log
+: >"$CONSOLE"
+: >"$RESULTS"
+mkdir -p "$MTTY_CACHE/locks"
+log "booting $KVER (waiting for the VM lock), console: $CONSOLE"
+t0=$(date +%s)
+rc=0
+flock "$MTTY_CACHE/locks/vm.lock" \
+	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max,-svm \
+	-smp 2 -m 2560 -nodefaults -display none \
+	-kernel "$VMLINUZ" -initrd "$BOOT" \
+	-append "console=ttyS0 loglevel=4 panic=-1" \
+	-drive "file=$IMG,format=raw,if=virtio,snapshot=on" \
+	-drive "file=$PAYLOAD,format=raw,if=virtio,readonly=on" \
+	-serial "file:$CONSOLE" -serial "file:$RESULTS" \
+	</dev/null >"$OUT/qemu.log" 2>&1 &
+QPID=$!
+if [ -z "$QUIET" ]; then
+	tail -n +1 -F --pid="$QPID" "$RESULTS" 2>/dev/null | tr -d '\r' &
+	TPID=$!
+fi
+wait "$QPID" || rc=$?
+[ -z "$QUIET" ] || tr -d '\r' <"$RESULTS"
+[ -z "$QUIET" ] && { wait "$TPID" 2>/dev/null || true; }
+echo "# VM exited with status $rc after $(($(date +%s) - t0))s (including the wait for the VM lock)"
+[ -s "$OUT/qemu.log" ] && sed 's/^/# qemu: /' "$OUT/qemu.log"
+
+R=$(tr -d '\r' <"$RESULTS")
+PASS=$((PASS + $(grep -c '^ok - ' <<<"$R" || true)))
+FAIL=$((FAIL + $(grep -c '^not ok - ' <<<"$R" || true)))
+if ! grep -q '^PKGVM-DONE' <<<"$R"; then
+	case $rc in 124 | 137) why="timed out after ${TIMEOUT}s" ;; *) why="VM exit $rc" ;; esac
+	echo "# last console lines:"
+	tr -d '\r' <"$CONSOLE" | tail -n 40 | sed 's/^/# console| /'
+	notok "the VM test did not reach its end ($why)"
+fi
+if [ "$FAIL" -gt 0 ]; then
+	echo "# failed:"
+	grep '^not ok - ' <<<"$R" | sed 's/^/#   /' || true
+fi
+finish

@@ -1,0 +1,133 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# /demo.sh of the nested guest started by libvirt in the operator-stack VM
+# test (run by tests/vm/l2init in demo mode: mtty.demo=1; busybox sh, with
+# /proc, /sys and /dev mounted).  As a person would after the seed's step 5:
+#   - the mtty card (4348:3253) is bound by the 8250 "serial" driver and its
+#     ports are 16550A UARTs (dmesg, setserial)
+#   - a real terminal program (busybox microcom) sends text and a binary
+#     file through ttyS1 and ttyS2 and gets them back (seed steps 6-7)
+#   - prints MTTY-L2-WAIT-HOTPLUG, waits for a second card to be hot-plugged
+#     (virsh attach-device), checks it the same way, prints
+#     MTTY-L2-HOTPLUG-DONE, then waits for it to go away (virsh
+#     detach-device) and prints MTTY-L2-UNPLUG-DONE.
+# Results: "ok - L2 ..." / "not ok - L2 ...".  Exit 0 if all passed.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+FAILED=0
+ok() { echo "ok - L2 $*"; }
+notok() {
+	echo "not ok - L2 $*"
+	FAILED=$((FAILED + 1))
+}
+check() {
+	_d=$1
+	shift
+	if "$@"; then ok "$_d"; else notok "$_d"; fi
+}
+
+# mtty_cards: sysfs paths of the PCI functions with the mtty IDs
+mtty_cards() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor" 2>/dev/null)" = 0x4348 ] &&
+			[ "$(cat "$d/device" 2>/dev/null)" = 0x3253 ] && echo "$d"
+	done
+}
+count_cards() { mtty_cards | grep -c . ; }
+
+# wait_until SECONDS CMD...: poll CMD every 0.5 s
+wait_until() {
+	_n=$(($1 * 2))
+	shift
+	while ! "$@"; do
+		_n=$((_n - 1))
+		[ "$_n" -gt 0 ] || return 1
+		usleep 500000
+	done
+}
+
+# ports_of CARD: ttySN names the kernel gave the card's ports (from dmesg)
+ports_of() {
+	dmesg | sed -n "s/.*${1##*/}: \(ttyS[0-9]*\) at I\/O .* is a 16550A.*/\1/p" | sort -u
+}
+
+# microcom_loop TTY: type a line and send a binary file through microcom;
+# both must come back unchanged (the mtty port loops data back).
+microcom_loop() {
+	_t=$1
+	stty -F "/dev/$_t" 115200 raw -echo -crtscts clocal 2>/dev/null
+	_msg="hello from microcom on $_t $$"
+	{ usleep 300000; printf '%s\n' "$_msg"; sleep 2; } |
+		microcom -s 115200 -t 3000 "/dev/$_t" >"/tmp/$_t.txt" 2>&1
+	if grep -qF "$_msg" "/tmp/$_t.txt"; then
+		ok "microcom on /dev/$_t: typed line came back"
+	else
+		notok "microcom on /dev/$_t: typed line came back (got: $(head -c 200 "/tmp/$_t.txt" | od -c | head -3 | tr '\n' ' '))"
+	fi
+	head -c 4096 /dev/urandom >"/tmp/$_t.in"
+	{ usleep 300000; cat "/tmp/$_t.in"; sleep 3; } |
+		microcom -X -s 115200 -t 4000 "/dev/$_t" >"/tmp/$_t.out" 2>/dev/null
+	if cmp -s "/tmp/$_t.in" "/tmp/$_t.out"; then
+		ok "microcom on /dev/$_t: 4096 random bytes came back byte-identical"
+	else
+		notok "microcom on /dev/$_t: 4096 random bytes came back (got $(wc -c <"/tmp/$_t.out") bytes)"
+	fi
+}
+
+# check_card CARD NPORTS: driver, UART types, microcom loopback
+check_card() {
+	_c=$1 _np=$2
+	_drv=$(readlink "$_c/driver" 2>/dev/null)
+	check "${_c##*/} is bound to the 8250 PCI driver (serial)" [ "${_drv##*/}" = serial ]
+	_ports=$(ports_of "$_c")
+	_n=$(echo "$_ports" | grep -c ttyS)
+	check "${_c##*/}: dmesg shows $_np ports as 16550A ($(echo "$_ports" | tr '\n' ' '))" [ "$_n" -eq "$_np" ]
+	for _t in $_ports; do
+		_s=$(setserial -g "/dev/$_t" 2>&1)
+		echo "# $_s"
+		case $_s in
+		*"UART: 16550A"*) ok "setserial: /dev/$_t is a 16550A" ;;
+		*) notok "setserial: /dev/$_t is a 16550A" ;;
+		esac
+		microcom_loop "$_t"
+	done
+}
+
+first=$(mtty_cards)
+check "one mtty card present at boot" [ "$(echo "$first" | grep -c .)" -eq 1 ]
+dmesg | grep -E 'ttyS[0-9]+ at' | sed 's/^/# dmesg: /'
+for c in $first; do
+	check_card "$c" 2
+done
+
+echo "MTTY-L2-WAIT-HOTPLUG"
+if wait_until 300 [ "$(count_cards)" -ge 2 ]; then
+	ok "hot-plugged mtty card appeared"
+	new=''
+	for c in $(mtty_cards); do
+		echo "$first" | grep -qx "$c" || new=$c
+	done
+	# give the driver a moment to bind
+	wait_until 30 test -e "$new/driver" || true
+	dmesg | grep -E "${new##*/}" | sed 's/^/# dmesg: /'
+	check_card "$new" 1
+	echo "MTTY-L2-HOTPLUG-DONE"
+	if wait_until 300 [ "$(count_cards)" -eq 1 ]; then
+		ok "hot-unplugged mtty card went away"
+		check "the boot card is still there" [ "$(mtty_cards)" = "$first" ]
+	else
+		notok "hot-unplugged mtty card went away"
+	fi
+else
+	notok "hot-plugged mtty card appeared"
+	echo "MTTY-L2-HOTPLUG-DONE"
+fi
+if dmesg | grep -Eq 'WARNING:|BUG:|Oops|Call Trace'; then
+	notok "guest kernel log clean"
+	dmesg | grep -E -A5 'WARNING:|BUG:|Oops|Call Trace' | sed 's/^/# dmesg: /'
+else
+	ok "guest kernel log clean"
+fi
+echo "MTTY-L2-UNPLUG-DONE"
+echo "# L2 demo: $FAILED failed"
+[ "$FAILED" -eq 0 ]

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# mkinitrd.sh ENV_FILE -- build (or reuse) the boot initramfs of the
+# operator-stack VM for one kernel: static busybox, boot-init.sh as /init and
+# the (decompressed) modules needed to mount an ext4 root on virtio-blk, in
+# dependency order.  Cached as $MTTY_CACHE/sysvm/boot-<kver>-<key>.cpio.
+# Prints its path.
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh disable=SC1091
+. "$(dirname "$0")/../vm/lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+[ $# -eq 1 ] || die "usage: $0 KERNEL_ENV"
+# shellcheck disable=SC1090
+. "$1"
+: "${KVER:?} ${MODDIR:?}"
+WANT="virtio_pci virtio_blk crc32c_generic ext4"
+
+OUTDIR=$MTTY_CACHE/sysvm
+mkdir -p "$OUTDIR"
+KEY=$( { echo "$WANT"; hash_files "$0" "$HERE/boot-init.sh" "$HERE/../vm/lib.sh";
+	stat -L -c '%n %s %Y' "$(command -v busybox)" "$MODDIR/modules.dep"; } |
+	sha_stdin | cut -c1-16)
+OUT=$OUTDIR/boot-$KVER-$KEY.cpio
+
+# Print module paths relative to MODDIR, dependencies first.
+module_order() {
+	awk -v want="$WANT" '
+	function base(p) { sub(/.*\//, "", p); sub(/\.ko(\.[a-z]+)?$/, "", p); gsub(/-/, "_", p); return p }
+	function visit(p,   i, n, d) {
+		if (p in seen) return
+		seen[p] = 1
+		n = split(deps[p], d, " ")
+		for (i = n; i >= 1; i--) visit(d[i])
+		print p
+	}
+	{ p = $1; sub(/:$/, "", p); $1 = ""; deps[p] = $0; byname[base(p)] = p }
+	END {
+		n = split(want, w, " ")
+		for (i = 1; i <= n; i++)
+			if (w[i] in byname) visit(byname[w[i]])
+	}' "$MODDIR/modules.dep"
+}
+
+build() {
+	local root rel dest
+	[ -s "$OUT" ] && return 0
+	root=$(mktemp -d "$OUTDIR/.boot.XXXXXX")
+	stage_skeleton "$root"
+	stage_busybox "$root"
+	cp "$HERE/boot-init.sh" "$root/init"
+	chmod 755 "$root/init"
+	: >"$root/etc/sysvm-modules"
+	while read -r rel; do
+		dest=usr/lib/modules/$KVER/${rel%.ko*}.ko
+		mkdir -p "$root/${dest%/*}"
+		case $rel in
+		*.ko.xz) xz -dc "$MODDIR/$rel" >"$root/$dest" ;;
+		*.ko.zst) zstd -qdc "$MODDIR/$rel" >"$root/$dest" ;;
+		*.ko) cp "$MODDIR/$rel" "$root/$dest" ;;
+		*) die "unexpected module file $rel" ;;
+		esac
+		printf '/%s\n' "$dest" >>"$root/etc/sysvm-modules"
+	done < <(module_order)
+	grep -q '/ext4.ko$' "$root/etc/sysvm-modules" ||
+		grep -q '/ext4.ko' "$MODDIR/modules.builtin" || die "no ext4 module in $MODDIR"
+	mk_cpio "$root" "$OUT"
+	rm -rf "$root"
+	log "built ${OUT##*/}"
+}
+
+with_lock "sysvm-boot-$KVER" build
+touch "$OUT"
+printf '%s\n' "$OUT"

@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# run.sh -- prove the mtty operator stack (systemd, udev, mdevctl, libvirt)
+# on a real Debian 12 systemd host booted under QEMU/TCG.
+#
+#   tests/sysvm/run.sh --kernel 6.1|6.12 [--ko mtty.ko] [--timeout S] [-q]
+#
+# 1. base image: Debian 12 minbase + systemd, udev, kmod, mdevctl, libvirt,
+#    QEMU and the modules of both kernels (mkrootfs.sh, cached, shared);
+# 2. the package: "make install DESTDIR=stage" and "make install-driver
+#    KVER=<kver> KO=<ko>" into a staging tree, plus the test harness
+#    (sysvm-test.sh + its unit) and the nested guest (the kernel's vmlinux,
+#    an initramfs with tests/vm/l2init as /init and l2-demo.sh as /demo.sh);
+#    the staging tree goes to the VM as a tar on a second disk and the boot
+#    initramfs (mkinitrd.sh) unpacks it into the root on the first boot;
+# 3. boots the image with -drive ...,snapshot=on (the cached image is never
+#    modified; the overlay lives as long as QEMU, across the test's reboots)
+#    and collects the results sysvm-test.sh writes to the second serial port.
+# Prints ok/not ok lines and "sysvm-<line>: N passed, N failed"; exit 0 only
+# if everything passed and the test reached its end.
+# Logs: build/sysvm/<line>/{console,results}.log
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh disable=SC1091
+. "$(dirname "$0")/../vm/lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$REPO_DIR
+
+LINE='' KO='' TIMEOUT=1200 QUIET=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) LINE=$2; shift ;;
+	--ko) KO=$2; shift ;;
+	--timeout) TIMEOUT=$2; shift ;;
+	-q | --quiet) QUIET=1 ;;
+	*) die "usage: $0 --kernel 6.1|6.12 [--ko mtty.ko] [--timeout S] [-q]" ;;
+	esac
+	shift
+done
+case $LINE in 6.1 | 6.12) ;; *) die "--kernel 6.1|6.12 required" ;; esac
+
+PASS=0 FAIL=0
+ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
+notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
+finish() {
+	echo "sysvm-$LINE: $PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]
+	exit
+}
+
+# Both kernels' modules go into the one shared image.
+ENV_61=$("$TOP/tests/vm/kernel.sh" 6.1)
+ENV_612=$("$TOP/tests/vm/kernel.sh" 6.12)
+if [ "$LINE" = 6.1 ]; then ENV_FILE=$ENV_61; else ENV_FILE=$ENV_612; fi
+# shellcheck disable=SC1090
+. "$ENV_FILE"
+: "${KVER:?} ${VMLINUZ:?} ${VMLINUX:?}"
+
+OUT=$TOP/build/sysvm/$LINE
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+if [ -z "$KO" ]; then
+	KO=$TOP/build/$LINE/driver/mtty.ko
+	[ -f "$KO" ] || KO=$("$TOP/scripts/build-module.sh" "$LINE")
+fi
+[ -f "$KO" ] || die "no module $KO"
+make -s -C "$TOP" build/l2init >/dev/null || die "cannot build build/l2init"
+
+IMG=$("$HERE/mkrootfs.sh" "$ENV_61" "$ENV_612") || die "base image failed"
+BOOT=$("$HERE/mkinitrd.sh" "$ENV_FILE") || die "boot initramfs failed"
+
+# --- the package, installed the way an operator does it
+STAGE=$OUT/stage
+umask 022
+mkdir -p "$STAGE"
+if make -s -C "$TOP" install DESTDIR="$STAGE" >"$OUT/install.log" 2>&1 &&
+	make -s -C "$TOP" install-driver DESTDIR="$STAGE" KVER="$KVER" KO="$KO" \
+		>>"$OUT/install.log" 2>&1; then
+	ok "make install + install-driver KVER=$KVER into DESTDIR"
+else
+	sed 's/^/# /' "$OUT/install.log"
+	notok "make install into DESTDIR"
+	finish
+fi
+# make uninstall must remove everything but the operator's configuration
+U=$OUT/uninstall-check
+mkdir -p "$U"
+make -s -C "$TOP" install install-driver DESTDIR="$U" KVER="$KVER" KO="$KO" >/dev/null 2>&1
+make -s -C "$TOP" uninstall DESTDIR="$U" KVER="$KVER" >/dev/null 2>&1
+left=$(cd "$U" && find . -type f | sort | tr '\n' ' ')
+if [ "$left" = "./etc/modprobe.d/mtty.conf " ]; then
+	ok "make uninstall removes all installed files but /etc/modprobe.d/mtty.conf"
+else
+	notok "make uninstall leaves: $left"
+fi
+rm -rf "$U"
+
+# --- the test harness and the nested guest
+install -D -m 755 "$HERE/sysvm-test.sh" "$STAGE/usr/lib/mtty-sysvm/sysvm-test.sh"
+install -D -m 644 "$HERE/mtty-sysvm-test.service" \
+	"$STAGE/etc/systemd/system/mtty-sysvm-test.service"
+mkdir -p "$STAGE/etc/systemd/system/multi-user.target.wants"
+ln -s /etc/systemd/system/mtty-sysvm-test.service \
+	"$STAGE/etc/systemd/system/multi-user.target.wants/mtty-sysvm-test.service"
+L2ROOT=$OUT/l2root
+mkdir -p "$L2ROOT" "$STAGE/var/lib/mtty-sysvm/l2"
+stage_skeleton "$L2ROOT"
+stage_busybox "$L2ROOT"
+stage_elf "$L2ROOT" "$(command -v setserial)" /usr/bin/setserial
+install -m 755 "$TOP/build/l2init" "$L2ROOT/init"
+install -m 755 "$HERE/l2-demo.sh" "$L2ROOT/demo.sh"
+mk_cpio "$L2ROOT" "$STAGE/var/lib/mtty-sysvm/l2/initrd.cpio"
+rm -rf "$L2ROOT"
+cp "$VMLINUX" "$STAGE/var/lib/mtty-sysvm/l2/vmlinux"
+# the image is usr-merged: /lib is a symlink to usr/lib
+if [ -d "$STAGE/lib" ]; then
+	cp -a "$STAGE/lib/." "$STAGE/usr/lib/"
+	rm -rf "${STAGE:?}/lib"
+fi
+PAYLOAD=$OUT/payload.tar
+tar -C "$STAGE" --owner=0 --group=0 --numeric-owner -cf "$PAYLOAD" .
+log "payload $(du -h "$PAYLOAD" | cut -f1), image $IMG"
+
+# --- boot
+CONSOLE=$OUT/console.log RESULTS=$OUT/results.log
+: >"$CONSOLE"
+: >"$RESULTS"
+mkdir -p "$MTTY_CACHE/locks"
+log "booting $KVER (waiting for the VM lock), console: $CONSOLE"
+t0=$(date +%s)
+rc=0
+flock "$MTTY_CACHE/locks/vm.lock" \
+	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max,-svm,-la57 \
+	-smp 2 -m 2560 -nodefaults -display none \
+	-kernel "$VMLINUZ" -initrd "$BOOT" \
+	-append "console=ttyS0 loglevel=4 panic=-1" \
+	-drive "file=$IMG,format=raw,if=virtio,snapshot=on" \
+	-drive "file=$PAYLOAD,format=raw,if=virtio,readonly=on" \
+	-serial "file:$CONSOLE" -serial "file:$RESULTS" \
+	</dev/null >"$OUT/qemu.log" 2>&1 &
+QPID=$!
+if [ -z "$QUIET" ]; then
+	tail -n +1 -F --pid="$QPID" "$RESULTS" 2>/dev/null | tr -d '\r' &
+	TPID=$!
+fi
+wait "$QPID" || rc=$?
+[ -z "$QUIET" ] || tr -d '\r' <"$RESULTS"
+[ -z "$QUIET" ] && { wait "$TPID" 2>/dev/null || true; }
+echo "# VM exited with status $rc after $(($(date +%s) - t0))s (including the wait for the VM lock)"
+[ -s "$OUT/qemu.log" ] && sed 's/^/# qemu: /' "$OUT/qemu.log"
+
+R=$(tr -d '\r' <"$RESULTS")
+PASS=$((PASS + $(grep -c '^ok - ' <<<"$R" || true)))
+FAIL=$((FAIL + $(grep -c '^not ok - ' <<<"$R" || true)))
+if ! grep -q '^SYSVM-DONE' <<<"$R"; then
+	case $rc in 124 | 137) why="timed out after ${TIMEOUT}s" ;; *) why="VM exit $rc" ;; esac
+	echo "# last console lines:"
+	tr -d '\r' <"$CONSOLE" | tail -n 40 | sed 's/^/# console| /'
+	notok "the VM test did not reach its end ($why; reached: $(grep -o 'SYSVM-PHASE-[0-9]-DONE' <<<"$R" | tail -n1))"
+fi
+if [ "$FAIL" -gt 0 ]; then
+	echo "# failed:"
+	grep '^not ok - ' <<<"$R" | sed 's/^/#   /' || true
+fi
+finish

@@ -1,0 +1,342 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# sysvm-test.sh -- the operator-stack test inside the Debian 12 VM booted by
+# tests/sysvm/run.sh.  Started at every boot by mtty-sysvm-test.service (test
+# harness only, not part of the package); /var/lib/mtty-sysvm/phase says
+# which part runs:
+#   1  post-install steps of docs/operator-guide.md, configure max_ports,
+#      systemctl enable mtty; reboot
+#   2  the driver came up at boot with its options; mdevctl types and
+#      define --auto of two devices; reboot
+#   3  both devices run again; mdevctl start/stop and its errors; callout;
+#      /dev/vfio permissions; libvirt node devices; a libvirt guest with an
+#      mtty device (microcom, hot-plug, unplug); systemctl stop refusing and
+#      stopping; driver-not-loaded error; start again; power off
+# Results go to /dev/ttyS1 ("ok - ..." / "not ok - ..." / "# ..."), then
+# "SYSVM-PHASE-N-DONE"; the last phase prints "SYSVM-DONE".
+# shellcheck disable=SC2016 # bash -c '...' scripts expand their own $1
+set -u
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export LIBVIRT_DEFAULT_URI=qemu:///system
+STATE=/var/lib/mtty-sysvm
+OUT=${SYSVM_OUT:-/dev/ttyS1}
+exec >>"$OUT" 2>&1
+
+U1=6f0b7a52-1c3e-4d2a-9e61-0a1b2c3d4e01 # mtty-1, define --auto (phase 2)
+U2=6f0b7a52-1c3e-4d2a-9e61-0a1b2c3d4e02 # mtty-2, define --auto (phase 2)
+U3=6f0b7a52-1c3e-4d2a-9e61-0a1b2c3d4e03 # mtty-2, transient start/stop
+U4=6f0b7a52-1c3e-4d2a-9e61-0a1b2c3d4e04 # starts that must fail
+U5=6f0b7a52-1c3e-4d2a-9e61-0a1b2c3d4e05 # mtty-1, virsh nodedev-define
+MAX_PORTS=6
+PARENT=/sys/devices/virtual/mtty/mtty
+CALLOUT=/etc/mdevctl.d/scripts.d/callouts/mtty
+XMLGEN=/usr/share/mtty/libvirt-xml/mtty-xml.sh
+GUEST=sysvm-guest
+GUESTLOG=/var/log/libvirt/qemu/$GUEST-serial.log
+BAD='WARNING:|BUG:|kernel BUG|Oops|cut here|refcount_t|lockdep|Call Trace|general protection|KASAN|UBSAN|circular locking|list_(add|del) corruption|use-after-free|soft lockup|hard LOCKUP|RCU stall|Tainted: .*[DW]'
+
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; }
+comment() { printf '%s\n' "$@" | sed 's/^/# /'; }
+check() {
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else notok "$d (failed: $*)"; return 1; fi
+}
+# run CMD...: show the command and its output as comments, return its status
+run() {
+	local rc out
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "# \$ $* (exit $rc)"
+	[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/#   /'
+	return $rc
+}
+# expect_fail DESC REGEX CMD...: the command must fail and say REGEX
+expect_fail() {
+	local d=$1 re=$2 rc out
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "# \$ $* (exit $rc)"
+	printf '%s\n' "$out" | sed 's/^/#   /'
+	if [ "$rc" -ne 0 ] && printf '%s\n' "$out" | grep -Eq "$re"; then
+		ok "$d"
+	else
+		notok "$d (exit $rc, expected failure matching /$re/)"
+	fi
+}
+running() { [ -e "/sys/bus/mdev/devices/$1" ]; }
+loaded() { [ -d /sys/module/mtty ]; }
+group_of() { basename "$(readlink "/sys/bus/mdev/devices/$1/iommu_group")"; }
+avail() { cat "$PARENT/mdev_supported_types/$1/available_instances"; }
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+since() { awk -v a="$1" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }'; }
+
+kernel_log_clean() {
+	local bad
+	bad=$(dmesg | grep -E "$BAD")
+	if [ -z "$bad" ]; then
+		ok "boot $1 ($(uname -r)): kernel log clean"
+	else
+		notok "boot $1 ($(uname -r)): kernel log clean"
+		dmesg | grep -E -B2 -A12 "$BAD" | head -n 80 | sed 's/^/# dmesg: /'
+	fi
+}
+
+booted() {
+	local st
+	st=$(timeout 300 systemctl is-system-running --wait 2>&1)
+	comment "boot $1 at ${2}s uptime: system $st, kernel $(uname -r)"
+	case $st in
+	running) ok "boot $1: systemd reached multi-user, no failed unit" ;;
+	*)
+		notok "boot $1: systemd state '$st'"
+		systemctl --failed --no-legend | sed 's/^/# failed: /'
+		;;
+	esac
+}
+
+next_phase() {
+	echo "$1" >"$STATE/phase"
+	sync
+	echo "SYSVM-PHASE-$2-DONE"
+	systemctl reboot
+	exit 0
+}
+
+phase1() {
+	booted 1 "$(uptime_s)"
+	check "mtty is not loaded before it is enabled" bash -c '! [ -d /sys/module/mtty ]'
+	check "mtty.service installed but disabled" \
+		bash -c '[ "$(systemctl is-enabled mtty 2>&1)" = disabled ]'
+	# docs/operator-guide.md "Install": after make install on a live system
+	check "depmod -a" run depmod -a
+	check "systemctl daemon-reload" run systemctl daemon-reload
+	check "udevadm control --reload" run udevadm control --reload
+	check "modinfo finds the installed mtty module for $(uname -r)" \
+		bash -c 'modinfo -n mtty | grep -q "/updates/mtty.ko"'
+	# Debian 12's 60-mdevctl.rules calls /usr/sbin/mdevctl, which is missing
+	if /usr/lib/udev/mtty-udev mdevctl-rule-works; then
+		comment "60-mdevctl.rules works on this host: mtty-udev leaves auto-start to it"
+	else
+		ok "mtty-udev detects that 60-mdevctl.rules cannot start mdevs here ($(grep -o '/usr/sbin/mdevctl' /usr/lib/udev/rules.d/60-mdevctl.rules | head -1) missing)"
+	fi
+	# configure the module options the operator way
+	check "set max_ports=$MAX_PORTS in /etc/modprobe.d/mtty.conf" \
+		sed -i "s/^options mtty .*/options mtty max_ports=$MAX_PORTS/" /etc/modprobe.d/mtty.conf
+	check "systemctl enable mtty" run systemctl enable mtty
+	kernel_log_clean 1
+	next_phase 2 1
+}
+
+phase2() {
+	local t0 out
+	t0=$(uptime_s)
+	booted 2 "$t0"
+	check "boot 2: mtty.service is active" bash -c '[ "$(systemctl is-active mtty)" = active ]'
+	check "boot 2: the driver was loaded at boot" loaded
+	check "boot 2: max_ports from /etc/modprobe.d/mtty.conf" \
+		[ "$(cat /sys/module/mtty/parameters/max_ports)" = "$MAX_PORTS" ]
+	for t in mtty-1 mtty-2; do
+		for f in available_instances create device_api devices name; do
+			[ -e "$PARENT/mdev_supported_types/$t/$f" ] || notok "sysfs: $t/$f missing"
+		done
+	done
+	check "boot 2: the seed's sysfs tree (types, attributes, class link)" \
+		bash -c "[ -e $PARENT/mdev_supported_types/mtty-2/create ] && [ -e /sys/class/mdev_bus/mtty ] && [ \"\$(cat $PARENT/mdev_supported_types/mtty-2/device_api)\" = vfio-pci ]"
+	check "pool: mtty-1 available $MAX_PORTS, mtty-2 $((MAX_PORTS / 2))" \
+		[ "$(avail mtty-1) $(avail mtty-2)" = "$MAX_PORTS $((MAX_PORTS / 2))" ]
+	out=$(systemctl status mtty --no-pager 2>&1)
+	printf '%s\n' "$out" | sed 's/^/# status| /'
+	check "systemctl status mtty says what is loaded" \
+		grep -q "module mtty .* loaded on $(uname -r), max_ports=$MAX_PORTS" <<<"$out"
+	out=$(mdevctl types 2>&1)
+	printf '%s\n' "$out" | sed 's/^/# types| /'
+	check "mdevctl types lists mtty-1 and mtty-2" \
+		bash -c 'grep -q "mtty-1" <<<"$1" && grep -q "Dual port serial" <<<"$1"' _ "$out"
+	check "mdevctl define --auto $U1 mtty-1" run mdevctl define --auto -u "$U1" -p mtty -t mtty-1
+	check "mdevctl define --auto $U2 mtty-2" run mdevctl define --auto -u "$U2" -p mtty -t mtty-2
+	check "definitions are in /etc/mdevctl.d/mtty with start auto" \
+		bash -c "grep -q '\"auto\"' /etc/mdevctl.d/mtty/$U1 && grep -q '\"auto\"' /etc/mdevctl.d/mtty/$U2"
+	check "define does not start them" bash -c "! [ -e /sys/bus/mdev/devices/$U1 ]"
+	run mdevctl list --defined
+	expect_fail "mdevctl define of an unknown type is refused by the callout" \
+		"unknown mtty device type" mdevctl define -u "$U4" -p mtty -t mtty-3
+	check "the refused definition was not written" [ ! -e "/etc/mdevctl.d/mtty/$U4" ]
+	kernel_log_clean 2
+	next_phase 3 2
+}
+
+# wait_log PATTERN SECONDS: wait for PATTERN in the guest serial log
+wait_log() {
+	local n=$(($2 * 2))
+	while ! tr -d '\r' <"$GUESTLOG" 2>/dev/null | grep -q "$1"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.5
+	done
+}
+
+guest_running() { [ "$(virsh domstate "$GUEST" 2>/dev/null)" = running ]; }
+
+phase3() {
+	local t0 out g name t1 rc
+	t0=$(uptime_s)
+	booted 3 "$t0"
+	# --- persistent devices came back by themselves
+	check "boot 3: $U1 (mtty-1, auto) running after reboot" running "$U1"
+	check "boot 3: $U2 (mtty-2, auto) running after reboot" running "$U2"
+	out=$(mdevctl list 2>&1)
+	printf '%s\n' "$out" | sed 's/^/# list| /'
+	check "mdevctl list shows both" bash -c 'grep -q "$1" <<<"$3" && grep -q "$2" <<<"$3"' _ "$U1" "$U2" "$out"
+	check "they were started by our udev rule (journal: mtty-udev)" \
+		bash -c 'journalctl -b -t mtty --no-pager | grep -q "started persistent mdevs of mtty"'
+	journalctl -b -t mtty -t mdevctl --no-pager | tail -n 5 | sed 's/^/# journal| /'
+	out=$(systemctl status mtty --no-pager 2>&1)
+	check "systemctl status mtty lists the running devices" \
+		bash -c 'grep -q "device $1 mtty-1 running" <<<"$3" && grep -q "device $2 mtty-2 running" <<<"$3"' _ "$U1" "$U2" "$out"
+	check "mtty.service is ordered before libvirtd.service" \
+		bash -c 'systemctl show -p Before mtty | grep -q libvirtd.service'
+	# --- transient start/stop and the errors an operator gets
+	check "mdevctl start -u $U3 -p mtty -t mtty-2" run mdevctl start -u "$U3" -p mtty -t mtty-2
+	check "$U3 running, pool down to $((MAX_PORTS - 5)) port" \
+		bash -c "[ -e /sys/bus/mdev/devices/$U3 ] && [ \$(cat $PARENT/mdev_supported_types/mtty-1/available_instances) -eq $((MAX_PORTS - 5)) ]"
+	expect_fail "full pool: mdevctl start mtty-2 fails with a clear message" \
+		"no room for another mtty-2 device.*max_ports=$MAX_PORTS" \
+		mdevctl start -u "$U4" -p mtty -t mtty-2
+	expect_fail "unknown type: mdevctl start -t mtty-9 fails with a clear message" \
+		"unknown mtty device type 'mtty-9'" mdevctl start -u "$U4" -p mtty -t mtty-9
+	check "mdevctl stop -u $U3" run mdevctl stop -u "$U3"
+	check "$U3 is gone" bash -c "! [ -e /sys/bus/mdev/devices/$U3 ]"
+	# --- the callout
+	rc=0
+	echo '{}' | "$CALLOUT" -t i915-GVTg_V5_4 -e pre -a start -s none -u "$U4" -p 0000:00:02.0 || rc=$?
+	check "callout exits 2 for a device that is not an mtty" [ "$rc" -eq 2 ]
+	out=$("$CALLOUT" -t mtty-1 -e get -a attributes -s none -u "$U1" -p mtty </dev/null)
+	check "callout get returns an empty attribute list" [ "$out" = '[]' ]
+	rc=0
+	echo '{"mdev_type":"mtty-1","start":"manual","attrs":[{"foo":"1"}]}' |
+		"$CALLOUT" -t mtty-1 -e pre -a define -s none -u "$U4" -p mtty 2>/dev/null || rc=$?
+	check "callout refuses attributes (mtty has none)" [ "$rc" -eq 1 ]
+	# --- /dev/vfio permissions (before libvirt relabels anything)
+	g=$(group_of "$U1")
+	out=$(stat -c '%U:%G %a' "/dev/vfio/$g")
+	check "/dev/vfio/$g of $U1 is root:kvm 660 (got $out)" [ "$out" = "root:kvm 660" ]
+	check "an unprivileged user cannot open /dev/vfio/$g" \
+		bash -c "! setpriv --reuid=nobody --regid=nogroup --clear-groups -- bash -c 'exec 3<>/dev/vfio/$g' 2>/dev/null"
+	check "libvirt's QEMU user (libvirt-qemu, groups $(id -Gn libvirt-qemu | tr ' ' ,)) can open /dev/vfio/$g" \
+		setpriv --reuid=libvirt-qemu --regid="$(id -g libvirt-qemu)" \
+		--groups="$(id -G libvirt-qemu | tr ' ' ,)" -- bash -c "exec 3<>/dev/vfio/$g"
+	# --- libvirt node devices
+	t1=$(uptime_s)
+	out=$(virsh nodedev-list --cap mdev 2>&1)
+	comment "first virsh call took $(since "$t1")s"
+	printf '%s\n' "$out" | sed 's/^/# nodedev| /'
+	check "virsh nodedev-list --cap mdev shows both devices" \
+		bash -c 'grep -q "mdev_${1//-/_}" <<<"$3" && grep -q "mdev_${2//-/_}" <<<"$3"' _ "$U1" "$U2" "$out"
+	run virsh nodedev-list --cap mdev_types
+	mkdir -p /root/xml
+	check "mtty-xml.sh writes XML for $U5 (node device)" \
+		run "$XMLGEN" -u "$U5" -n nd -t mtty-1 -o /root/xml
+	check "mtty-xml.sh writes XML for $U1 (hot-plug snippet)" \
+		run "$XMLGEN" -u "$U1" -n hot -t mtty-1 -o /root/xml
+	check "mtty-xml.sh writes the guest domain with $U2" \
+		run "$XMLGEN" -u "$U2" -n "$GUEST" -t mtty-2 -v qemu -m 256 -o /root/xml \
+		-k "$STATE/l2/vmlinux" -i "$STATE/l2/initrd.cpio" \
+		-c "console=ttyS0 8250.nr_uarts=4 quiet panic=-1 mtty.demo=1" -s "$GUESTLOG"
+	{
+		echo "<domain type='qemu'><name>wrap</name><memory>65536</memory>"
+		echo "<os><type>hvm</type></os><devices>"
+		cat /root/xml/hot-hostdev.xml
+		echo "</devices></domain>"
+	} >/root/xml/hostdev-in-domain.xml
+	for f in /root/xml/nd-nodedev.xml "/root/xml/$GUEST-domain.xml" /root/xml/hostdev-in-domain.xml; do
+		check "virt-xml-validate ${f##*/}" run virt-xml-validate "$f"
+	done
+	out=$(virsh nodedev-define /root/xml/nd-nodedev.xml 2>&1)
+	rc=$?
+	comment "$out"
+	name=$(sed -n "s/.*Node device '\([^']*\)' defined.*/\1/p" <<<"$out")
+	check "virsh nodedev-define (libvirt names it '$name')" [ "$rc" -eq 0 ] -a -n "$name"
+	check "nodedev-define stored /etc/mdevctl.d/mtty/$U5" [ -e "/etc/mdevctl.d/mtty/$U5" ]
+	check "virsh nodedev-start $name" run virsh nodedev-start "$name"
+	check "$U5 is running" running "$U5"
+	check "virsh nodedev-autostart $name" run virsh nodedev-autostart "$name"
+	check "$U5 definition is now start auto" grep -q '"auto"' "/etc/mdevctl.d/mtty/$U5"
+	# --- a libvirt guest with an mtty device
+	check "virsh define ${GUEST}-domain.xml" run virsh define "/root/xml/$GUEST-domain.xml"
+	rm -f "$GUESTLOG"
+	t1=$(uptime_s)
+	check "virsh start $GUEST" run virsh start "$GUEST"
+	if wait_log MTTY-L2-INIT-START 240; then
+		ok "guest booted (init after $(since "$t1")s)"
+	else
+		notok "guest booted"
+	fi
+	# while the guest holds $U2: systemctl stop mtty must refuse
+	rc=0
+	systemctl stop mtty || rc=$?
+	comment "systemctl stop mtty with a running guest: exit $rc"
+	journalctl -b -u mtty --no-pager | grep -E 'refusing|nothing was stopped' | tail -n 3 | sed 's/^/# journal| /'
+	check "systemctl stop mtty refuses while a VM holds a device (module and devices stay)" \
+		bash -c "[ -d /sys/module/mtty ] && [ -e /sys/bus/mdev/devices/$U2 ] && [ -e /sys/bus/mdev/devices/$U1 ]"
+	check "... and says why (journal)" \
+		bash -c "journalctl -b -u mtty --no-pager | grep -q 'refusing to stop: device $U2'"
+	check "systemctl start mtty brings the unit back" run systemctl start mtty
+	check "mtty.service active again" bash -c '[ "$(systemctl is-active mtty)" = active ]'
+	if wait_log MTTY-L2-WAIT-HOTPLUG 300; then
+		ok "guest checked its boot card and waits for hot-plug"
+		check "virsh attach-device $GUEST hot-hostdev.xml (live)" \
+			run virsh attach-device "$GUEST" /root/xml/hot-hostdev.xml --live
+		check "guest saw and tested the hot-plugged card" wait_log MTTY-L2-HOTPLUG-DONE 300
+		check "virsh detach-device $GUEST hot-hostdev.xml (live)" \
+			run virsh detach-device "$GUEST" /root/xml/hot-hostdev.xml --live
+		check "guest saw the card go away" wait_log MTTY-L2-UNPLUG-DONE 300
+	else
+		notok "guest checked its boot card and waits for hot-plug"
+	fi
+	n=0
+	while guest_running && [ "$n" -lt 240 ]; do
+		sleep 0.5
+		n=$((n + 1))
+	done
+	check "guest powered off by itself" bash -c "! [ \"\$(virsh domstate $GUEST)\" = running ]"
+	guest_running && virsh destroy "$GUEST" >/dev/null 2>&1
+	comment "guest console:"
+	tr -d '\r' <"$GUESTLOG" | sed -e '/^ok - L2/b' -e '/^not ok - L2/b' -e 's/^/# L2| /'
+	grep -q '^ok - L2' <(tr -d '\r' <"$GUESTLOG") || notok "no L2 result at all"
+	grep -q 'MTTY-L2-UNPLUG-DONE' "$GUESTLOG" || notok "guest demo did not finish"
+	check "virsh undefine $GUEST" run virsh undefine "$GUEST"
+	# --- stop, driver-not-loaded errors, start again
+	check "systemctl stop mtty (no VM): stops the devices" run systemctl stop mtty
+	check "... and unloads the module" bash -c '! [ -d /sys/module/mtty ]'
+	check "... no mdev left" bash -c '! ls /sys/bus/mdev/devices/* >/dev/null 2>&1'
+	check "definitions are kept" bash -c "[ -e /etc/mdevctl.d/mtty/$U1 ] && [ -e /etc/mdevctl.d/mtty/$U5 ]"
+	expect_fail "driver not loaded: mdevctl start fails with a clear message" \
+		"not loaded|systemctl start mtty|[Pp]arent" mdevctl start -u "$U4" -p mtty -t mtty-1
+	check "systemctl start mtty" run systemctl start mtty
+	check "auto devices $U1 $U2 $U5 run again" \
+		bash -c "[ -e /sys/bus/mdev/devices/$U1 ] && [ -e /sys/bus/mdev/devices/$U2 ] && [ -e /sys/bus/mdev/devices/$U5 ]"
+	run /usr/lib/mtty/mtty-service status
+	# --- remove (docs: "Remove")
+	check "systemctl disable --now mtty" run systemctl disable --now mtty
+	check "... unloaded and disabled" \
+		bash -c '! [ -d /sys/module/mtty ] && [ "$(systemctl is-enabled mtty 2>&1)" = disabled ]'
+	kernel_log_clean 3
+	comment "phase 3 took $(since "$t0")s"
+	echo 4 >"$STATE/phase"
+	sync
+	echo "SYSVM-DONE"
+	systemctl poweroff
+}
+
+mkdir -p "$STATE"
+phase=$(cat "$STATE/phase" 2>/dev/null || echo 1)
+case $phase in
+1) phase1 ;;
+2) phase2 ;;
+3) phase3 ;;
+*) comment "nothing to do in phase $phase"; systemctl poweroff ;;
+esac
