@@ -10,7 +10,6 @@
 # See docs/testing.md.
 
 FUZZ_LONG_SECS ?= 600
-VM_LOCK ?= $(MTTY_CACHE)/locks/vm.lock
 
 .PHONY: fuzz fuzz-check fuzz-model-long fuzz-vm fuzz-vm-long fuzz-tools
 
@@ -26,11 +25,10 @@ fuzz-check:
 fuzz-model-long:
 	@FUZZ_SECS=$(FUZZ_LONG_SECS) tests/fuzz/run.sh long
 
-# $(1): extra kernel command line for the L1 VM
+# $(1): extra run.sh arguments (run.sh takes the shared VM lock itself)
 define fuzz_vm_run
-	@mkdir -p $(dir $(VM_LOCK))
 	@for k in $(KERNELS); do \
-		flock $(VM_LOCK) tests/vm/run.sh --kernel $$k \
+		tests/vm/run.sh --kernel $$k \
 			--ko build/$$k/driver/mtty.ko --bin build/vfio_fuzz \
 			--steps 40-fuzz,50-stress $(1) || exit 1; \
 	done

@@ -15,7 +15,6 @@ PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
 SYSFS=${MTTY_SYSFS:-/sys}
 PARENT=$SYSFS/class/mdev_bus/mtty
-UDEV_HELPER=${MTTY_UDEV_HELPER:-@UDEVLIBDIR@/mtty-udev}
 
 say() { echo "mtty: $*"; }
 err() { echo "mtty: error: $*" >&2; }
@@ -81,9 +80,25 @@ status() {
 	done
 	[ "$n" -gt 0 ] || say "no mtty device running"
 	if command -v mdevctl >/dev/null 2>&1; then
-		mdevctl list --defined -p mtty 2>/dev/null | sed 's/^/mtty: defined: /'
+		mdevctl list --defined -p mtty 2>/dev/null | sed -n "s/^\(.\+\)/mtty: defined: \1/p"
 	fi
 	return 0
+}
+
+# start_missing_auto: mdevctl start every "start": "auto" definition of
+# /etc/mdevctl.d/mtty that is not running.
+start_missing_auto() {
+	for f in /etc/mdevctl.d/mtty/*; do
+		[ -f "$f" ] || continue
+		u=${f##*/}
+		[ -e "$SYSFS/bus/mdev/devices/$u" ] && continue
+		tr -d ' \t\n' <"$f" | grep -q '"start":"auto"' || continue
+		if mdevctl start -u "$u"; then
+			say "started device $u"
+		else
+			err "cannot start device $u (see above)"
+		fi
+	done
 }
 
 start() {
@@ -103,9 +118,10 @@ start() {
 		fi
 		sleep 0.1
 	done
-	if [ -n "$was_loaded" ] && [ -d /etc/mdevctl.d/mtty ]; then
-		# No MDEV_STATE=registered event will come: start them here.
-		"$UDEV_HELPER" start-parent mtty || err "starting persistent devices failed"
+	if [ -n "$was_loaded" ]; then
+		# No MDEV_STATE=registered event will come: start the "auto"
+		# devices that are not running here.
+		start_missing_auto
 	fi
 	# the udev rule starts the persistent devices: wait for it to finish
 	udevadm settle --timeout=120 || err "udevadm settle timed out"

@@ -14,6 +14,8 @@
  * Kernel command line (all optional):
  *   bench.tag=NAME        label of the results (default "guest")
  *   bench.bursts=15,4096  bursts to measure
+ *   bench.tag2=NAME bench.bursts2=...   the same for a second device at
+ *                         00:06.0 (measured after the first)
  *   bench.secs=4          seconds of writing per run
  *   bench.runs=3          runs per burst
  *   bench.idle=10         give up a run after this many seconds without
@@ -50,9 +52,18 @@
 #define MAX_BURSTS	8
 #define CHUNK		4096
 
-static char tag[64] = "guest";
-static unsigned int bursts[MAX_BURSTS] = { 15 };
-static int nbursts = 1;
+struct dev {
+	const char *slot;
+	char tag[64];
+	unsigned int bursts[MAX_BURSTS];
+	int nbursts;
+};
+
+static struct dev devs[2] = {
+	{ .slot = "0000:00:05.0", .tag = "guest", .bursts = { 15 }, .nbursts = 1 },
+	{ .slot = "0000:00:06.0", .tag = "", .bursts = { 15 }, .nbursts = 1 },
+};
+static const char *tag = "guest";
 static double secs = 4;
 static long runs = 3, idle_secs = 10;
 static int n_pass, n_fail;
@@ -118,6 +129,23 @@ static void watchdog(int sig)
 	_exit(1);
 }
 
+static void parse_bursts(struct dev *d, const char *p)
+{
+	char *end;
+
+	d->nbursts = 0;
+	while (*p && d->nbursts < MAX_BURSTS) {
+		unsigned long v = strtoul(p, &end, 0);
+
+		if (end == p || !v || v > 65536)
+			break;
+		d->bursts[d->nbursts++] = (unsigned int)v;
+		p = *end == ',' ? end + 1 : end;
+	}
+	if (!d->nbursts)
+		d->bursts[d->nbursts++] = 15;
+}
+
 static void parse_cmdline(void)
 {
 	char buf[4096], *tok, *save = NULL;
@@ -131,21 +159,13 @@ static void parse_cmdline(void)
 	buf[n] = 0;
 	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
 		if (!strncmp(tok, "bench.tag=", 10)) {
-			snprintf(tag, sizeof(tag), "%s", tok + 10);
+			snprintf(devs[0].tag, sizeof(devs[0].tag), "%s", tok + 10);
+		} else if (!strncmp(tok, "bench.tag2=", 11)) {
+			snprintf(devs[1].tag, sizeof(devs[1].tag), "%s", tok + 11);
 		} else if (!strncmp(tok, "bench.bursts=", 13)) {
-			char *p = tok + 13, *end;
-
-			nbursts = 0;
-			while (*p && nbursts < MAX_BURSTS) {
-				unsigned long v = strtoul(p, &end, 0);
-
-				if (end == p || !v || v > 65536)
-					break;
-				bursts[nbursts++] = (unsigned int)v;
-				p = *end == ',' ? end + 1 : end;
-			}
-			if (!nbursts)
-				bursts[nbursts++] = 15;
+			parse_bursts(&devs[0], tok + 13);
+		} else if (!strncmp(tok, "bench.bursts2=", 14)) {
+			parse_bursts(&devs[1], tok + 14);
 		} else if (!strncmp(tok, "bench.secs=", 11)) {
 			secs = atof(tok + 11);
 			if (secs <= 0)
@@ -162,8 +182,8 @@ static void parse_cmdline(void)
 	}
 }
 
-/* name of the first ttyS whose device is the PCI function 00:05.0 */
-static int find_port(char *name, size_t len)
+/* name of the first ttyS whose device is the PCI function SLOT */
+static int find_port(const char *slot, char *name, size_t len)
 {
 	int best = INT_MAX;
 	struct dirent *de;
@@ -183,7 +203,7 @@ static int find_port(char *name, size_t len)
 		if (n < 0)
 			continue;
 		link[n] = 0;
-		if (strstr(link, "0000:00:05.0") && idx < best)
+		if (strstr(link, slot) && idx < best)
 			best = idx;
 	}
 	closedir(d);
@@ -191,6 +211,39 @@ static int find_port(char *name, size_t len)
 		return -1;
 	snprintf(name, len, "ttyS%d", best);
 	return 0;
+}
+
+/* interrupts counted for IRQ so far (all CPUs), -1 if unknown */
+static long long irq_count(int irq)
+{
+	char line[1024], *p, *end;
+	long long sum = -1;
+	FILE *f;
+
+	if (irq <= 0)
+		return -1;
+	f = fopen("/proc/interrupts", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		long n = strtol(line, &p, 10);
+
+		if (p == line || *p != ':' || n != irq)
+			continue;
+		p++;
+		sum = 0;
+		for (;;) {
+			long long v = strtoll(p, &end, 10);
+
+			if (end == p)
+				break;
+			sum += v;
+			p = end;
+		}
+		break;
+	}
+	fclose(f);
+	return sum;
 }
 
 static uint8_t pattern(uint64_t n)
@@ -294,8 +347,9 @@ static int open_port(const char *name)
 	return fd;
 }
 
-static int run_one(const char *port, unsigned int burst, long run)
+static int run_one(const char *port, int irq, unsigned int burst, long run)
 {
+	long long irq0 = irq_count(irq), irq1;
 	struct xfer x = { .burst = burst };
 	uint8_t buf[CHUNK];
 	double t0, tlast, tidle;
@@ -355,10 +409,12 @@ static int run_one(const char *port, unsigned int burst, long run)
 	if (x.abort)
 		tcflush(x.fd, TCIOFLUSH);
 	pthread_join(th, NULL);
-	say("# BENCH guest tag=%s run=%ld burst=%u bytes=%llu secs=%.4f rate=%.1f bad=%llu lost=%lld wedged=%d",
+	irq1 = irq_count(irq);
+	say("# BENCH guest tag=%s run=%ld burst=%u bytes=%llu secs=%.4f rate=%.1f bad=%llu lost=%lld wedged=%d irqs=%lld",
 	    tag, run, burst, (unsigned long long)x.rcvd, tlast - t0,
 	    tlast > t0 ? x.rcvd / (tlast - t0) : 0.0, (unsigned long long)bad,
-	    (long long)(x.sent - x.rcvd), x.abort);
+	    (long long)(x.sent - x.rcvd), x.abort,
+	    irq0 >= 0 && irq1 >= 0 ? irq1 - irq0 : -1);
 	ok = result(!x.abort && x.rcvd == x.sent && x.rcvd > 0 && !x.werr,
 		    "burst %u run %ld: %llu bytes looped back through %s%s",
 		    burst, run, (unsigned long long)x.rcvd, port,
@@ -369,12 +425,36 @@ static int run_one(const char *port, unsigned int burst, long run)
 	return ok ? 0 : 1;
 }
 
-int main(void)
+static void bench_dev(struct dev *dv)
 {
 	struct serial_struct ss;
-	char port[32];
+	char port[32], path[64];
 	long run;
 	int i, fd;
+
+	tag = dv->tag;
+	say("# L2 bench: tag %s at %s, %d burst size(s), %ld run(s) of %.1f s",
+	    tag, dv->slot, dv->nbursts, runs, secs);
+	for (i = 0; i < 100 && find_port(dv->slot, port, sizeof(port)); i++)
+		usleep(100000);
+	if (!result(i < 100, "a ttyS port of %s exists", dv->slot))
+		return;
+	snprintf(path, sizeof(path), "/dev/%s", port);
+	fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK);
+	memset(&ss, 0, sizeof(ss));
+	if (fd >= 0 && ioctl(fd, TIOCGSERIAL, &ss) == 0)
+		say("# BENCH guestuart tag=%s port=%s type=%d fifo=%d irq=%d",
+		    tag, port, ss.type, ss.xmit_fifo_size, ss.irq);
+	if (fd >= 0)
+		close(fd);
+	for (i = 0; i < dv->nbursts; i++)
+		for (run = 1; run <= runs; run++)
+			run_one(port, ss.irq, dv->bursts[i], run);
+}
+
+int main(void)
+{
+	int d;
 
 	say("MTTY-L2-INIT-START");
 	mount("proc", "/proc", "proc", 0, NULL);
@@ -382,30 +462,11 @@ int main(void)
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	signal(SIGALRM, watchdog);
 	parse_cmdline();
-	alarm((unsigned int)(120 + nbursts * runs * (secs + idle_secs + 5)));
-	say("# L2 bench: tag %s, %d burst size(s), %ld run(s) of %.1f s",
-	    tag, nbursts, runs, secs);
-
-	for (i = 0; i < 100 && find_port(port, sizeof(port)); i++)
-		usleep(100000);
-	if (!result(i < 100, "a ttyS port of 00:05.0 exists"))
-		finish();
-	{
-		char path[64];
-
-		snprintf(path, sizeof(path), "/dev/%s", port);
-		fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK);
-	}
-	memset(&ss, 0, sizeof(ss));
-	if (fd >= 0 && ioctl(fd, TIOCGSERIAL, &ss) == 0)
-		say("# BENCH guestuart tag=%s port=%s type=%d fifo=%d irq=%d",
-		    tag, port, ss.type, ss.xmit_fifo_size, ss.irq);
-	if (fd >= 0)
-		close(fd);
-
-	for (i = 0; i < nbursts; i++)
-		for (run = 1; run <= runs; run++)
-			run_one(port, bursts[i], run);
+	alarm((unsigned int)(180 + (devs[0].nbursts + devs[1].nbursts) * runs *
+			       (secs + idle_secs + 5)));
+	for (d = 0; d < 2; d++)
+		if (devs[d].tag[0])
+			bench_dev(&devs[d]);
 	finish();
 	return 0;
 }

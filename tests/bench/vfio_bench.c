@@ -283,6 +283,15 @@ static int op_floor(void)
 	return pread(dev_fd, &v, 1, REGION_OFF(VFIO_PCI_NUM_REGIONS)) < 0;
 }
 
+static int zero_fd = -1;
+
+static int op_ref(void)
+{
+	uint8_t v;
+
+	return pread(zero_fd, &v, 1, 0) == 1;
+}
+
 static void measure(const char *name, op_fn fn, int accesses, double secs)
 {
 	unsigned long ops = 0, i;
@@ -311,6 +320,11 @@ static int do_regs(double secs)
 	wr(LCR, LCR_8N1);
 	wr(FCR, FCR_ENABLE | FCR_CLEAR);
 	wr(IER, 0);
+	zero_fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	if (zero_fd < 0)
+		fatal("open /dev/zero: %s", strerror(errno));
+	/* not a VFIO access: tracks how fast this VM runs right now */
+	measure("ref_devzero", op_ref, 1, secs);
 	measure("lsr_read", op_lsr, 1, secs);
 	measure("thr_rbr", op_thr_rbr, 2, secs);
 	measure("scr_write", op_scr, 1, secs);
@@ -318,6 +332,7 @@ static int do_regs(double secs)
 	measure("cfg_write32", op_cfg_wr32, 1, secs);
 	measure("floor_badregion", op_floor, 1, secs);
 	measure("cfg_read8", op_cfg_rd8, 1, secs);
+	measure("ref_devzero", op_ref, 1, secs);
 	check(1, "run %ld: register accesses returned the expected values", run_no);
 	return 0;
 }
@@ -468,6 +483,13 @@ static int do_loop(unsigned int burst, double secs, int fifo64)
 			fatal("poll: %s", strerror(errno));
 		if (r == 0) {
 			stalls++;
+			/* diagnostics only: reading IIR/LSR may change state */
+			if (stalls <= 3)
+				say("# bench %s: stall %u at %.3f s: sent %llu rcvd %llu sending %d IER 0x%02x IIR 0x%02x LSR 0x%02x",
+				    tag, stalls, now() - t0,
+				    (unsigned long long)l.sent,
+				    (unsigned long long)l.rcvd, l.sending,
+				    l.ier, rd(IIR), rd(LSR));
 		} else {
 			if (read(efd, &cnt, sizeof(cnt)) != sizeof(cnt))
 				fatal("eventfd read: %s", strerror(errno));
@@ -515,12 +537,12 @@ static int do_loop(unsigned int burst, double secs, int fifo64)
 /* --------------------------------------------------------------- scale */
 
 struct mem {
-	long slab, used;	/* KiB */
+	long slab, used, vmalloc;	/* KiB */
 };
 
 static struct mem meminfo(void)
 {
-	struct mem m = { 0, 0 };
+	struct mem m = { 0, 0, 0 };
 	long total = 0, free = 0, buffers = 0, cached = 0, v;
 	char key[64];
 	FILE *f = fopen("/proc/meminfo", "r");
@@ -538,6 +560,8 @@ static struct mem meminfo(void)
 			cached = v;
 		else if (!strcmp(key, "Slab:"))
 			m.slab = v;
+		else if (!strcmp(key, "VmallocUsed:"))
+			m.vmalloc = v;
 	}
 	fclose(f);
 	m.used = total - free - buffers - cached;
@@ -639,10 +663,11 @@ static int do_scale(const char *types, const char *type, unsigned int n,
 	      gone, made, parent ? "mdevctl" : "sysfs");
 	if (!made)
 		return 1;
-	say("# BENCH scale tag=%s run=%ld via=%s n=%u create_us=%.1f remove_us=%.1f slab_kib=%.2f used_kib=%.2f slab_left_kib=%ld used_left_kib=%ld",
+	say("# BENCH scale tag=%s run=%ld via=%s n=%u create_us=%.1f remove_us=%.1f slab_kib=%.2f used_kib=%.2f vmalloc_kib=%.2f slab_left_kib=%ld used_left_kib=%ld",
 	    tag, run_no, parent ? "mdevctl" : "sysfs", made,
 	    (t1 - t0) * 1e6 / made, (t2 - t1) * 1e6 / made,
 	    (double)(m1.slab - m0.slab) / made, (double)(m1.used - m0.used) / made,
+	    (double)(m1.vmalloc - m0.vmalloc) / made,
 	    m2.slab - m0.slab, m2.used - m0.used);
 	return made == n && gone == made ? 0 : 1;
 }

@@ -94,7 +94,8 @@ mutant() {
 		notok "mutant $name: does not build"
 		return
 	fi
-	if fuzz "$dir/fuzz" "${MUTANT_SECS:-20}" "$dir/log" "$corpus" -seed=1; then
+	mkdir -p "$dir/work"
+	if fuzz "$dir/fuzz" "${MUTANT_SECS:-20}" "$dir/log" "$dir/work" "$corpus" -seed=1; then
 		notok "mutant $name ($file: $expr) survived ${MUTANT_SECS:-20}s of fuzzing"
 	else
 		ok "mutant $name caught: $(grep -m1 -oE 'invariant violated.*|ERROR: [A-Za-z]+Sanitizer: [a-z-]+|runtime error: .*' "$dir/log" | cut -c1-110)"

@@ -60,7 +60,17 @@ dpkg-deb -e "$deb" "$work/ctl"
 (cd "$work/root" && find . \( -type f -o -type l \) | sed 's|^\.||' | sort) >"$work/deb.files"
 
 # the documented layout, with the version filled in
-sed -e '/^#/d' -e "s/@VERSION@/$ver/g" tests/pkg/install-layout.txt | sort >"$work/layout"
+docs=$(cd docs && ls -- *.md)
+sed -e '/^#/d' -e "s/@VERSION@/$ver/g" tests/pkg/install-layout.txt |
+	while read -r l; do
+		case $l in
+		*@DOCS@) for d in $docs; do echo "${l%@DOCS@}$d"; done ;;
+		*) echo "$l" ;;
+		esac
+	done | sort >"$work/layout"
+for d in fleet.md operator-guide.md troubleshooting.md; do
+	check "docs/$d exists (installed to /usr/share/doc/mtty/)" test -s "docs/$d"
+done
 
 # deb = documented layout + Debian's doc files, man pages gzipped
 {
@@ -124,8 +134,10 @@ sed 's/^/# lintian: /' "$lint"
 check "lintian ran (exit $lrc)" test "$lrc" -le 2
 check "lintian: no error or warning tags" test -z "$(grep -E '^[EW]: ' "$lint")"
 check "lintian: every override is explained (comment above it)" \
-	awk '/^#/ {c=1; next} /^[^#]/ {if (!c) bad=1; c=0} END {exit bad}' \
+	awk '/^#/ {c=1; next} /^$/ {c=0; next} {if (!c) bad=1; c=0} END {exit bad}' \
 	debian/mtty-dkms.lintian-overrides
+check "lintian: only overridden tags and no unexplained info tags" \
+	test -z "$(grep -E '^[EWI]: ' "$lint")"
 
 # ---- man pages ----
 for m in man/mtty.4 man/mtty.service.8; do

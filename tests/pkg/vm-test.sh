@@ -87,15 +87,16 @@ debugfs -R 'cat /var/lib/dpkg/status' "$IMG" >"$STATUS" 2>/dev/null ||
 	die "cannot read the image's dpkg status (debugfs)"
 grep -q '^Package: mdevctl$' "$STATUS" || die "image dpkg status looks wrong"
 WANT="dkms linux-headers-$KVER"
-# Debian's 6.12 headers depend on the kernel image package (any flavour):
-# offer the unsigned one that tests/vm/kernel.sh already downloaded
-if [ -e "$MTTY_CACHE/debs/linux-image-$KVER-unsigned_"*.deb ] 2>/dev/null ||
-	compgen -G "$MTTY_CACHE/debs/linux-image-$KVER-unsigned_*.deb" >/dev/null; then
+# Debian's 6.12 headers depend on the kernel image package (signed or
+# unsigned): offer the unsigned one tests/vm/kernel.sh already downloaded
+hdr=$(compgen -G "$MTTY_CACHE/debs/linux-headers-${KVER}_*.deb" | head -n1 || true)
+if [ -n "$hdr" ] && dpkg-deb -f "$hdr" Depends | grep -q "linux-image-$KVER"; then
 	WANT="$WANT linux-image-$KVER-unsigned"
 fi
 KEY=$({ echo "$WANT"; sha256sum <"$STATUS"; stat -c '%Y %s' /var/lib/apt/lists/*_Packages* 2>/dev/null; } |
 	sha_stdin | cut -c1-16)
 REPO=$MTTY_CACHE/pkgvm/repo-$KVER-$KEY
+# shellcheck disable=SC2317,SC2086 # run through with_lock; WANT is a list
 build_repo() {
 	local tmp f
 	[ -s "$REPO/Packages" ] && return 0
@@ -104,10 +105,10 @@ build_repo() {
 	mkdir -p "$tmp/partial"
 	# reuse the kernel debs tests/vm/kernel.sh downloaded
 	for f in "$MTTY_CACHE"/debs/*"$KVER"*.deb "$MTTY_CACHE"/debs/linux-kbuild-*.deb; do
-		[ -e "$f" ] && cp -l "$f" "$tmp/" 2>/dev/null || cp "$f" "$tmp/"
+		[ -e "$f" ] || continue
+		cp -l "$f" "$tmp/" 2>/dev/null || cp "$f" "$tmp/"
 	done
 	log "resolving $WANT against the image (apt-get --download-only)"
-	# shellcheck disable=SC2086 # WANT is a list
 	apt-get install --download-only -y -q --no-install-recommends \
 		-o Dir::State::status="$STATUS" -o Dir::Cache::archives="$tmp/" \
 		-o Debug::NoLocking=1 $WANT >"$OUT/repo.log" 2>&1 ||
@@ -162,7 +163,7 @@ log "booting $KVER (waiting for the VM lock), console: $CONSOLE"
 t0=$(date +%s)
 rc=0
 flock "$MTTY_CACHE/locks/vm.lock" \
-	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max,-svm \
+	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max,-svm,-la57 \
 	-smp 2 -m 2560 -nodefaults -display none \
 	-kernel "$VMLINUZ" -initrd "$BOOT" \
 	-append "console=ttyS0 loglevel=4 panic=-1" \

@@ -101,7 +101,7 @@ for c in $first; do
 done
 
 echo "MTTY-L2-WAIT-HOTPLUG"
-if wait_until 300 [ "$(count_cards)" -ge 2 ]; then
+if wait_until 600 [ "$(count_cards)" -ge 2 ]; then
 	ok "hot-plugged mtty card appeared"
 	new=''
 	for c in $(mtty_cards); do
@@ -112,7 +112,7 @@ if wait_until 300 [ "$(count_cards)" -ge 2 ]; then
 	dmesg | grep -E "${new##*/}" | sed 's/^/# dmesg: /'
 	check_card "$new" 1
 	echo "MTTY-L2-HOTPLUG-DONE"
-	if wait_until 300 [ "$(count_cards)" -eq 1 ]; then
+	if wait_until 600 [ "$(count_cards)" -eq 1 ]; then
 		ok "hot-unplugged mtty card went away"
 		check "the boot card is still there" [ "$(mtty_cards)" = "$first" ]
 	else

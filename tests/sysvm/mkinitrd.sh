@@ -73,4 +73,5 @@ build() {
 
 with_lock "sysvm-boot-$KVER" build
 touch "$OUT"
+find "$OUTDIR" -maxdepth 1 -name "boot-$KVER-*.cpio" ! -name "${OUT##*/}" -delete 2>/dev/null || true
 printf '%s\n' "$OUT"

@@ -105,7 +105,7 @@ fetch_deb() {
 		[ -s "$f" ] && { printf '%s\n' "$f"; return; }
 	done
 	log "downloading $pkg $ver"
-	(cd "$DEBS" && apt-get download -q "$pkg=${ver//%3a/:}" >&2) ||
+	(cd "$DEBS" && apt-get download -q -o APT::Sandbox::User=root "$pkg=${ver//%3a/:}" >&2) ||
 		die "apt-get download $pkg failed"
 	for f in "$DEBS/${pkg}_${ver}_"*.deb; do
 		[ -s "$f" ] && { printf '%s\n' "$f"; return; }
@@ -183,8 +183,11 @@ unpack() {
 	log "extracting vmlinux"
 	extract_vmlinux "$tmp/boot/vmlinuz-$KVER" "$tmp/vmlinux" ||
 		die "cannot extract vmlinux from vmlinuz-$KVER"
-	file -b "$tmp/vmlinux" | grep -q '^ELF 64-bit.*x86-64' ||
+	# ELF class 2 (64-bit) at byte 4, e_machine 0x3e (x86-64) at byte 18
+	if [ "$(od -An -tx1 -j4 -N1 "$tmp/vmlinux" | tr -d ' ')" != 02 ] ||
+		[ "$(od -An -tx1 -j18 -N2 "$tmp/vmlinux" | tr -d ' ')" != 3e00 ]; then
 		die "extracted vmlinux is not an x86-64 ELF"
+	fi
 	rm -rf "$dest"
 	mv "$tmp" "$dest"
 	touch "$dest/.complete"
@@ -222,11 +225,12 @@ write_env() {
 }
 
 main() {
+	need_cmds apt-get apt-cache dpkg-deb depmod flock xz zstd gzip od
 	[ -d /var/lib/apt/lists ] && ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 ||
 		apt_update_once || true
-	resolve_kver
 	DEBS=$MTTY_CACHE/debs
 	mkdir -p "$DEBS" "$MTTY_CACHE/kernels"
+	resolve_kver
 	with_lock "kernel-$KVER" unpack
 	with_lock "kernel-$KVER" write_env
 	printf '%s\n' "$MTTY_CACHE/kernels/$KVER/env"

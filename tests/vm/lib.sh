@@ -34,6 +34,22 @@ with_lock() {
 	) 9>"$MTTY_CACHE/locks/$name.lock"
 }
 
+# is_static FILE: true if FILE is an ELF executable without dynamic deps.
+is_static() {
+	[ "$(head -c4 "$1" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] &&
+		! ldd "$1" >/dev/null 2>&1
+}
+
+# need_cmds CMD...: fail with an apt hint if a host tool is missing.
+need_cmds() {
+	local c missing=''
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
+	done
+	[ -z "$missing" ] && return 0
+	die "missing host tools:$missing (apt-get install qemu-system-x86 busybox-static cpio kmod xz-utils zstd pciutils setserial)"
+}
+
 # Canonical in-image path for a host path on a usr-merged system:
 # /lib/x -> /usr/lib/x, /lib64/x -> /usr/lib64/x, /bin/x -> /usr/bin/x,
 # /sbin/x -> /usr/sbin/x.  The images contain the compat symlinks.
@@ -85,8 +101,7 @@ stage_skeleton() {
 stage_busybox() {
 	local root=$1 bb a
 	bb=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
-	file -L "$bb" | grep -q 'statically linked' ||
-		die "$bb is not static (apt-get install busybox-static)"
+	is_static "$bb" || die "$bb is not static (apt-get install busybox-static)"
 	cp -L "$bb" "$root/usr/bin/busybox"
 	for a in $("$bb" --list); do
 		[ "$a" = busybox ] && continue

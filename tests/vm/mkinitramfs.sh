@@ -46,6 +46,7 @@ done
 . "$ENV_FILE"
 : "${KVER:?} ${MODDIR:?} ${VMLINUX:?}"
 
+need_cmds cpio ldd xz zstd qemu-system-x86_64 lspci setserial flock
 IMG=$MTTY_CACHE/initramfs
 mkdir -p "$IMG"
 SELF_HASH=$(hash_files "$VM_DIR/lib.sh" "$0")
@@ -108,8 +109,7 @@ build_kmod() {
 	: >"$root/etc/mtty-l1-modules"
 	while read -r rel m; do
 		if [ "$rel" = missing ]; then
-			grep -q "/$m.ko" "$MODDIR/modules.builtin" ||
-				log "warning: module $m neither in modules.dep nor built in"
+			log "note: $m is not a separate module in $KVER (built in)"
 			continue
 		fi
 		dest=usr/lib/modules/$KVER/${rel%.ko*}.ko
@@ -169,8 +169,8 @@ build_run() {
 	cp "$KO" "$root/usr/lib/mtty/mtty.ko"
 	[ -z "$SAMPLE_KO" ] || cp "$SAMPLE_KO" "$root/usr/lib/mtty/sample/mtty.ko"
 	for f in ${BINS[@]+"${BINS[@]}"}; do
-		if file -L "$f" | grep -q 'dynamically linked'; then
-			log "warning: $f is dynamically linked; L1 only has qemu's libraries"
+		if ! is_static "$f" && [ "$(head -c2 "$f")" != '#!' ]; then
+			log "warning: $f is not a static executable; L1 only has qemu's libraries"
 		fi
 		cp -L --preserve=mode "$f" "$root/usr/bin/${f##*/}"
 		chmod 755 "$root/usr/bin/${f##*/}"

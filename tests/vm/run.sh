@@ -7,6 +7,10 @@
 #          [--sample-ko ko] [--bin file]... [--l2init file] [--l2file file]...
 #          [--extra-steps dir]...
 #          [--timeout S] [--step-timeout S] [--append "kernel args"] [-q]
+#          [--bzimage]
+#
+# L1 boots the uncompressed vmlinux directly (PVH entry; saves the 5-10 s
+# of in-guest decompression under TCG); --bzimage boots vmlinuz instead.
 #
 # Prints the console log live (unless -q), then the failed checks and a
 # final line "N passed, N failed".  Exit status 0 only if nothing failed,
@@ -18,11 +22,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n '/^#   run.sh/,/^$/{s/^# \{0,1\}//;p}' "$0" >&2
+	sed -n '3,/^set -e/{/^set -e/d;s/^# \{0,1\}//;p}' "$0" >&2
 	exit 2
 }
 
-LINE='' KO='' STEPS='' TIMEOUT=2400 STEP_TIMEOUT='' APPEND='' QUIET=''
+LINE='' KO='' STEPS='' TIMEOUT=2400 STEP_TIMEOUT='' APPEND='' QUIET='' BZIMAGE=''
 MK_ARGS=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -37,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--step-timeout) STEP_TIMEOUT=$2; shift ;;
 	--append) APPEND=$2; shift ;;
 	-q | --quiet) QUIET=1 ;;
+	--bzimage) BZIMAGE=1 ;;
 	-h | --help) usage ;;
 	*) log "unknown argument: $1"; usage ;;
 	esac
@@ -77,14 +82,36 @@ CMDLINE="console=ttyS0 loglevel=1 panic=-1 printk.devkmsg=on log_buf_len=8M"
 [ -z "$STEP_TIMEOUT" ] || CMDLINE="$CMDLINE mtty.step_timeout=$STEP_TIMEOUT"
 [ -z "$APPEND" ] || CMDLINE="$CMDLINE $APPEND"
 
-log "booting L1 (timeout ${TIMEOUT}s), log: $LOG"
+L1_KERNEL=$VMLINUX
+[ -z "$BZIMAGE" ] || L1_KERNEL=$VMLINUZ
+# One VM at a time per host (they are CPU bound; parallel runs only thrash
+# and stretch timeouts).  MTTY_VM_PARALLEL=1 skips the lock.
+# A caller that already holds the lock (`flock vm.lock run.sh ...`) passes
+# it down as an open descriptor: locking again would deadlock on ourselves.
+vm_lock_inherited() {
+	local fd want
+	want=$(readlink -f "$MTTY_CACHE/locks/vm.lock")
+	for fd in "/proc/$$/fd/"*; do
+		[ "$(readlink "$fd" 2>/dev/null)" = "$want" ] && return 0
+	done
+	return 1
+}
+if [ -z "${MTTY_VM_PARALLEL:-}" ] && ! vm_lock_inherited; then
+	mkdir -p "$MTTY_CACHE/locks"
+	exec 8>"$MTTY_CACHE/locks/vm.lock"
+	if ! flock -n 8; then
+		log "waiting for another VM run to finish ($MTTY_CACHE/locks/vm.lock)"
+		flock 8
+	fi
+fi
+log "booting L1 ${L1_KERNEL##*/} (timeout ${TIMEOUT}s), log: $LOG"
 : >"$LOG"
 ln -sfn "${LOG##*/}" "$LOGDIR/latest.log"
 # -la57: with 5-level paging, QEMU 7.2 TCG breaks L1 userspace (readlink
 # of /proc/self/exe returns garbage and every static glibc program aborts).
-timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max,-svm,-la57 \
-	-smp 2 -m 3G -nodefaults -display none -no-reboot \
-	-kernel "$VMLINUZ" -initrd "$CPIO" -append "$CMDLINE" \
+timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu "${MTTY_L1_CPU:-max,-svm,-la57}" \
+	-smp "${MTTY_L1_SMP:-2}" -m 3G -nodefaults -display none -no-reboot \
+	-kernel "$L1_KERNEL" -initrd "$CPIO" -append "$CMDLINE" \
 	-serial "file:$LOG" </dev/null >"$LOG.qemu" 2>&1 &
 QPID=$!
 if [ -z "$QUIET" ]; then

@@ -491,7 +491,7 @@ static void test_irq_info(void)
 		[VFIO_PCI_MSI_IRQ_INDEX] = { 1, VFIO_IRQ_INFO_EVENTFD |
 			VFIO_IRQ_INFO_NORESIZE, "MSI" },
 		[VFIO_PCI_MSIX_IRQ_INDEX] = { 0, 0, "MSIX" },
-		[VFIO_PCI_ERR_IRQ_INDEX] = { 0, 0, "ERR" },
+		[VFIO_PCI_ERR_IRQ_INDEX] = { 1, VFIO_IRQ_INFO_EVENTFD, "ERR" },
 		[VFIO_PCI_REQ_IRQ_INDEX] = { 1, VFIO_IRQ_INFO_EVENTFD, "REQ" },
 	};
 	struct vfio_irq_info ii;
@@ -1333,6 +1333,11 @@ static void test_req(void)
 {
 	int efd = efd_new();
 
+	check(irq_eventfd(VFIO_PCI_ERR_IRQ_INDEX, efd) == 0, "ERR: set eventfd");
+	check(irq_disable(VFIO_PCI_ERR_IRQ_INDEX) == 0, "ERR: clear (count 0, DATA_NONE)");
+	check(irq_eventfd(VFIO_PCI_ERR_IRQ_INDEX, efd) == 0, "ERR: set again");
+	check(irq_eventfd(VFIO_PCI_ERR_IRQ_INDEX, -1) == 0, "ERR: clear with fd -1");
+
 	check(irq_eventfd(VFIO_PCI_REQ_IRQ_INDEX, efd) == 0, "REQ: set eventfd");
 	check(efd_wait(efd, 200) == 0, "REQ: not signalled while the device stays");
 	check(irq_disable(VFIO_PCI_REQ_IRQ_INDEX) == 0, "REQ: clear (count 0, DATA_NONE)");
@@ -1472,9 +1477,10 @@ static void test_hostile(void)
 	check_errno(set_irqs(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
 			     VFIO_PCI_MSIX_IRQ_INDEX, 0, 1, NULL, 0), EINVAL,
 		    "SET_IRQS MSIX (0 vectors)");
-	check_errno(set_irqs(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
-			     VFIO_PCI_ERR_IRQ_INDEX, 0, 1, NULL, 0), EINVAL,
-		    "SET_IRQS ERR (0 vectors)");
+	check_errno(set_irqs(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+			     VFIO_PCI_ERR_IRQ_INDEX, 1, 1, fds, 0), EINVAL, "SET_IRQS ERR start 1");
+	check_errno(set_irqs(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+			     VFIO_PCI_ERR_IRQ_INDEX, 0, 2, fds, 0), EINVAL, "SET_IRQS ERR count 2");
 	check_errno(set_irqs(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
 			     VFIO_PCI_INTX_IRQ_INDEX, 1, 1, NULL, 0), EINVAL, "SET_IRQS INTx start 1");
 	check_errno(set_irqs(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
@@ -1582,7 +1588,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	int i, sp;
+	int i, sp, err_efd;
 	double t0 = now();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1632,9 +1638,15 @@ int main(int argc, char **argv)
 		test_modem(i);
 	}
 	test_reset();
+	err_efd = efd_new();
+	check(irq_eventfd(VFIO_PCI_ERR_IRQ_INDEX, err_efd) == 0,
+	      "ERR: eventfd armed for the transfer tests");
 	bulk(XM_POLL, bulk_bytes);
 	test_intx();
 	test_msi();
+	check(efd_wait(err_efd, 0) == 0, "ERR: eventfd never fired during the transfers");
+	check(irq_disable(VFIO_PCI_ERR_IRQ_INDEX) == 0, "ERR: eventfd disarmed");
+	close(err_efd);
 	test_req();
 	test_hostile();
 	test_reopen();

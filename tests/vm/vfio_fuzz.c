@@ -430,6 +430,7 @@ static uint8_t *guard_page;	/* followed by an inaccessible page */
 static long page_size;
 static unsigned long stat_ops[32];
 static unsigned long stat_errno[8];	/* 0, EINVAL, ENOTTY, EFAULT, EBADF, other */
+static unsigned long stat_other[160];	/* the "other" errnos */
 
 static void count_result(long r)
 {
@@ -441,7 +442,11 @@ static void count_result(long r)
 	case ENOTTY: stat_errno[2]++; break;
 	case EFAULT: stat_errno[3]++; break;
 	case EBADF: stat_errno[4]++; break;
-	default: stat_errno[5]++; break;
+	default:
+		stat_errno[5]++;
+		if (e > 0 && e < 160)
+			stat_other[e]++;
+		break;
 	}
 }
 
@@ -566,12 +571,12 @@ static void fuzz_region_info(struct dev *d)
 
 static void fuzz_irq_info(struct dev *d)
 {
-	static const uint32_t cnt[NUM_IRQS] = { 1, 1, 0, 0, 1 };
+	static const uint32_t cnt[NUM_IRQS] = { 1, 1, 0, 1, 1 };
 	static const uint32_t flg[NUM_IRQS] = {
 		VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
 			VFIO_IRQ_INFO_AUTOMASKED,
 		VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE,
-		0, 0, VFIO_IRQ_INFO_EVENTFD,
+		0, VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_INFO_EVENTFD,
 	};
 	uint32_t minsz = offsetofend(struct vfio_irq_info, count);
 	uint8_t buf[256];
@@ -618,7 +623,7 @@ static int32_t fuzz_fd(struct dev *d, int *fresh)
 
 static void fuzz_set_irqs(struct dev *d)
 {
-	static const uint32_t cnt[NUM_IRQS] = { 1, 1, 0, 0, 1 };
+	static const uint32_t cnt[NUM_IRQS] = { 1, 1, 0, 1, 1 };
 	uint32_t minsz = offsetofend(struct vfio_irq_set, count);
 	uint8_t buf[512] __attribute__((aligned(8)));
 	struct vfio_irq_set *hs = (void *)buf;
@@ -1002,7 +1007,7 @@ static void check_intx(struct dev *d)
 		return;
 	/* quiet every port, disable MSI, enable INTx */
 	for (p = 0; p < d->nports; p++)
-		if (wr(d, p, IER, 0) || wr(d, p, LCR, 0))
+		if (wr(d, p, LCR, 0) || wr(d, p, IER, 0))
 			goto out;
 	if (set_irq(d, VFIO_PCI_MSI_IRQ_INDEX, trig, 1, -1) ||
 	    set_irq(d, VFIO_PCI_INTX_IRQ_INDEX, trig, 1, efd)) {
@@ -1255,6 +1260,15 @@ static int cmd_fuzz(int argc, char **argv)
 		comment("vfio_fuzz: results: ok=%lu EINVAL=%lu ENOTTY=%lu EFAULT=%lu EBADF=%lu other=%lu",
 			stat_errno[0], stat_errno[1], stat_errno[2], stat_errno[3],
 			stat_errno[4], stat_errno[5]);
+		n = 0;
+		line[0] = 0;
+		for (i = 1; i < 160; i++)
+			if (stat_other[i])
+				n += snprintf(line + n, sizeof(line) - n, " %s=%lu",
+					      strerrorname_np(i) ? strerrorname_np(i) : "?",
+					      stat_other[i]);
+		if (n)
+			comment("vfio_fuzz: other errnos:%s", line);
 	}
 	if (nfail > MAX_REPORTS)
 		comment("vfio_fuzz: %u more failures not shown", nfail - MAX_REPORTS);

@@ -86,8 +86,10 @@ drv_unload() {
 # ---------------------------------------------------------------- deep FIFO
 # The deep (16750-style, 64-byte) FIFO is selected, in this order, by
 # bench.deeptype / bench.deep, by a type whose directory or name mentions
-# 16750 or "deep", or by a module parameter "deep_fifo" of our driver.
-DEEP_PARAMS='' DEEP_TYPE='' DEEP_HOW=''
+# 16750 or "deep", or by a module parameter "deep_fifo" of our driver:
+# written at run time if it is writable (devices created while it is 1 get
+# the deep FIFO), else given to insmod.
+DEEP_PARAMS='' DEEP_TYPE='' DEEP_HOW='' DEEP_RW=0
 deep_setup() {
 	drv_load ours || return 1
 	if [ "$DEEPTYPE" != auto ]; then
@@ -103,18 +105,37 @@ deep_setup() {
 		done
 	fi
 	if [ -n "$DEEP_TYPE" ]; then
-		DEEP_HOW="type $DEEP_TYPE"
+		DEEP_HOW="type:$DEEP_TYPE"
 	elif [ "$DEEP" != auto ]; then
 		DEEP_PARAMS=$DEEP
 		DEEP_TYPE=mtty-2
-		DEEP_HOW="insmod $DEEP"
+		DEEP_HOW="insmod:$(echo "$DEEP" | tr ' ' ':')"
 	elif [ -e /sys/module/mtty/parameters/deep_fifo ]; then
-		DEEP_PARAMS=deep_fifo=1
 		DEEP_TYPE=mtty-2
-		DEEP_HOW="insmod deep_fifo=1"
+		if [ -w /sys/module/mtty/parameters/deep_fifo ] &&
+			echo 0 >/sys/module/mtty/parameters/deep_fifo 2>/dev/null; then
+			DEEP_RW=1
+			DEEP_HOW="param:deep_fifo=1"
+		else
+			DEEP_PARAMS=deep_fifo=1
+			DEEP_HOW="insmod:deep_fifo=1"
+		fi
 	fi
 	drv_unload
 	[ -n "$DEEP_HOW" ]
+}
+
+# create_deep: create a deep-FIFO device with the driver loaded for it
+create_deep() {
+	if [ "$DEEP_RW" = 1 ]; then
+		echo 1 >/sys/module/mtty/parameters/deep_fifo || return 1
+		_du=$(create_mdev "$DEEP_TYPE")
+		_drc=$?
+		echo 0 >/sys/module/mtty/parameters/deep_fifo
+		[ "$_drc" -eq 0 ] && echo "$_du"
+		return "$_drc"
+	fi
+	create_mdev "$DEEP_TYPE"
 }
 
 # ------------------------------------------------------- L1: regs + loop
@@ -137,7 +158,7 @@ l1_round() {
 HAVE_DEEP=0
 if deep_setup; then
 	HAVE_DEEP=1
-	bench deep how="'$DEEP_HOW'"
+	bench deep how="$DEEP_HOW"
 	comment "bench: deep FIFO via $DEEP_HOW"
 else
 	bench deep how=pending
@@ -163,7 +184,7 @@ while [ "$r" -le "$RUNS" ]; do
 	if [ "$HAVE_DEEP" = 1 ]; then
 		# shellcheck disable=SC2086 # word splitting of params intended
 		if drv_load ours $DEEP_PARAMS; then
-			_u=$(create_mdev "$DEEP_TYPE") &&
+			_u=$(create_deep) &&
 				for _b in 15 64; do
 					vfio_bench loop "$_u" deep "$r" "$_b" "$LOOPSECS" fifo64 ||
 						notok "bench deep run $r: loopback burst $_b failed"
@@ -234,22 +255,40 @@ fi
 echo "# bench: scale done (uptime $(uptime_s)s)"
 
 # --------------------------------------------------------------- L2 guest
-# l2_bench DRIVER TAG TYPE BURSTS [insmod params]
+# l2_bench DRIVER TAG TYPE BURSTS [insmod params]: one guest, one device.
+# With DEEP2=1 a deep-FIFO device is passed as well (00:06.0, tag deep).
 l2_bench() {
 	_drv=$1 _tag=$2 _type=$3 _bursts=$4
 	shift 4
 	drv_load "$_drv" "$@" || { notok "bench L2 $_tag: load driver"; return 1; }
 	_u=$(create_mdev "$_type") || { notok "bench L2 $_tag: create $_type"; drv_unload; return 1; }
-	L2_APPEND="bench.tag=$_tag bench.bursts=$_bursts bench.runs=$L2RUNS bench.secs=$L2SECS" \
-		run_l2 "$_u" || notok "bench L2 $_tag: guest run"
+	_app="bench.tag=$_tag bench.bursts=$_bursts bench.runs=$L2RUNS bench.secs=$L2SECS"
+	if [ "$DEEP2" = 1 ]; then
+		if _u2=$(create_deep); then
+			_app="$_app bench.tag2=deep bench.bursts2=15,64,4096"
+			L2_APPEND=$_app run_l2 "$_u" -device \
+				"vfio-pci,sysfsdev=/sys/bus/mdev/devices/$_u2,addr=06.0" ||
+				notok "bench L2 $_tag+deep: guest run"
+		else
+			notok "bench L2: create a deep-FIFO device"
+			L2_APPEND=$_app run_l2 "$_u" || notok "bench L2 $_tag: guest run"
+		fi
+	else
+		L2_APPEND=$_app run_l2 "$_u" || notok "bench L2 $_tag: guest run"
+	fi
 	drv_unload
 }
 
 if [ "$L2" = 1 ]; then
 	echo "# bench: L2 start (uptime $(uptime_s)s)"
+	# The deep FIFO shares the guest with the default one unless it
+	# needs its own insmod parameters.
+	DEEP2=0
+	[ "$HAVE_DEEP" = 1 ] && [ -z "$DEEP_PARAMS" ] && DEEP2=1
 	l2_bench ours ours mtty-2 15,16,4096
+	DEEP2=0
 	l2_bench sample sample mtty-2 15
-	if [ "$HAVE_DEEP" = 1 ]; then
+	if [ "$HAVE_DEEP" = 1 ] && [ -n "$DEEP_PARAMS" ]; then
 		# shellcheck disable=SC2086
 		l2_bench ours deep "$DEEP_TYPE" 15,64,4096 $DEEP_PARAMS
 	fi

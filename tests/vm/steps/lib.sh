@@ -166,7 +166,8 @@ dmesg_check() {
 # "ok - L2" are kept).  Extra kernel arguments: $L2_APPEND.  Timeout:
 # $L2_TIMEOUT seconds.  Returns 0 if the guest finished (MTTY-L2-DONE)
 # with no failed check.  Retries once, only if the L2 kernel died before
-# its init printed MTTY-L2-INIT-START (known nested-TCG flake).
+# its init printed MTTY-L2-INIT-START (known nested-TCG flake; L2_RETRY=0
+# disables the retry).  Extra L2 memory: L2_MEM (MiB, default 256).
 L2_SEQ=0
 run_l2() {
 	_uuid=$1
@@ -182,6 +183,15 @@ run_l2() {
 		: >"$L2_LOG"
 		comment "L2: booting guest with mdev $_uuid (try $_try, timeout ${L2_TIMEOUT}s)"
 		_t0=$(cut -d. -f1 /proc/uptime)
+		# progress note (and L2 boot time) as soon as the L2 init starts
+		(
+			while sleep 1; do
+				grep -q MTTY-L2-INIT-START "$L2_LOG" || continue
+				comment "L2: init started $(($(cut -d. -f1 /proc/uptime) - _t0))s after qemu start"
+				break
+			done
+		) &
+		_poll=$!
 		timeout -s KILL "$L2_TIMEOUT" qemu-system-x86_64 -accel tcg -M pc \
 			-m "${L2_MEM:-256}" -nodefaults -display none -no-reboot \
 			-kernel /l2/vmlinux -initrd /l2/initramfs.cpio \
@@ -189,13 +199,15 @@ run_l2() {
 			-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$_uuid,addr=05.0" \
 			-serial "file:$L2_LOG" "$@" </dev/null >"$L2_LOG.qemu" 2>&1
 		_rc=$?
+		kill "$_poll" 2>/dev/null
+		wait "$_poll" 2>/dev/null
 		_t1=$(cut -d. -f1 /proc/uptime)
 		comment "L2: qemu exited with status $_rc after $((_t1 - _t0))s"
 		if [ -s "$L2_LOG.qemu" ]; then
 			sed 's/^/# L2 qemu: /' "$L2_LOG.qemu"
 		fi
 		# 0: the guest kernel panicked/reset (-no-reboot), 137: timeout
-		if [ "$_try" -eq 1 ] && { [ "$_rc" -eq 0 ] || [ "$_rc" -eq 137 ]; } &&
+		if [ "$_try" -eq 1 ] && [ "${L2_RETRY:-1}" = 1 ] && { [ "$_rc" -eq 0 ] || [ "$_rc" -eq 137 ]; } &&
 			! grep -q MTTY-L2-INIT-START "$L2_LOG"; then
 			tr -d '\r' <"$L2_LOG" | tail -n 30 | sed 's/^/# L2 (died): /'
 			echo "# retrying L2: kernel died before init"
