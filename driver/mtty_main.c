@@ -40,6 +40,11 @@ module_param(max_ports, uint, 0444);
 MODULE_PARM_DESC(max_ports,
 		 "Ports shared by all mtty devices (1-65536, default 24)");
 
+static bool deep_fifo;
+module_param(deep_fifo, bool, 0644);
+MODULE_PARM_DESC(deep_fifo,
+		 "Ports of devices created while set are 16750-capable: a 64-byte FIFO that Linux's 8250 driver detects (default N: 16550A)");
+
 struct mtty_type {
 	struct mdev_type type;
 	unsigned int nports;
@@ -100,6 +105,8 @@ static void mtty_deliver(struct mtty_state *s, unsigned int sig)
 {
 	lockdep_assert_held(&s->lock);
 
+	if (likely(!sig))
+		return;
 	if ((sig & MTTY_SIG_INTX) && s->intx_trigger)
 		mtty_eventfd_signal(s->intx_trigger);
 	if ((sig & MTTY_SIG_MSI) && s->msi_trigger)
@@ -141,19 +148,22 @@ static unsigned int mtty_pool_free(void)
 
 /* ---- region access ---- */
 
-static ssize_t mtty_cfg_rw(struct mtty_state *s, u8 *buf, size_t count,
-			   loff_t off, bool write)
+/*
+ * Config space: any length inside the 256 bytes, split into naturally
+ * aligned pieces of 1, 2 or 4 bytes, each copied to or from the user on its
+ * own so no large buffer sits on the stack of every access.
+ */
+static ssize_t mtty_cfg_rw(struct mtty_state *s, char __user *ubuf,
+			   size_t count, unsigned int off, bool write)
 {
 	unsigned int sig = 0;
 	size_t done = 0;
-
-	lockdep_assert_held(&s->lock);
+	ssize_t ret = count;
 
 	while (done < count) {
 		unsigned int pos = off + done;
 		unsigned int len = 1;
-		u32 val = 0;
-		unsigned int i;
+		__le32 le = 0;
 
 		if (count - done >= 4 && !(pos & 3))
 			len = 4;
@@ -161,28 +171,43 @@ static ssize_t mtty_cfg_rw(struct mtty_state *s, u8 *buf, size_t count,
 			len = 2;
 
 		if (write) {
-			for (i = 0; i < len; i++)
-				val |= (u32)buf[done + i] << (8 * i);
-			sig |= mtty_model_cfg_write(&s->model, pos, len, val);
+			if (copy_from_user(&le, ubuf + done, len)) {
+				ret = -EFAULT;
+				break;
+			}
+			mutex_lock(&s->lock);
+			sig = mtty_model_cfg_write(&s->model, pos, len,
+						   le32_to_cpu(le));
+			mtty_deliver(s, sig);
+			mutex_unlock(&s->lock);
 		} else {
-			val = mtty_model_cfg_read(&s->model, pos, len);
-			for (i = 0; i < len; i++)
-				buf[done + i] = val >> (8 * i);
+			mutex_lock(&s->lock);
+			le = cpu_to_le32(mtty_model_cfg_read(&s->model, pos,
+							     len));
+			mutex_unlock(&s->lock);
+			if (copy_to_user(ubuf + done, &le, len)) {
+				ret = -EFAULT;
+				break;
+			}
 		}
 		done += len;
 	}
-	mtty_deliver(s, sig);
-	return count;
+	return ret;
 }
 
-static ssize_t mtty_bar_rw(struct mtty_state *s, unsigned int port, u8 *buf,
-			   size_t count, loff_t off, bool write)
+/* A UART BAR: a run of its eight byte registers, processed in order. */
+static ssize_t mtty_bar_rw(struct mtty_state *s, unsigned int port,
+			   char __user *ubuf, size_t count, unsigned int off,
+			   bool write)
 {
+	u8 buf[MTTY_BAR_SIZE];
 	unsigned int sig = 0;
 	size_t i;
 
-	lockdep_assert_held(&s->lock);
+	if (write && copy_from_user(buf, ubuf, count))
+		return -EFAULT;
 
+	mutex_lock(&s->lock);
 	for (i = 0; i < count; i++) {
 		if (write)
 			sig |= mtty_model_bar_write(&s->model, port, off + i,
@@ -192,25 +217,26 @@ static ssize_t mtty_bar_rw(struct mtty_state *s, unsigned int port, u8 *buf,
 						   &buf[i]);
 	}
 	mtty_deliver(s, sig);
+	mutex_unlock(&s->lock);
+
+	if (!write && copy_to_user(ubuf, buf, count))
+		return -EFAULT;
 	return count;
 }
 
 /*
  * All accesses must lie inside one region; a short access is never made.
- * Config space takes any size (split into naturally aligned pieces), a UART
- * BAR any run of its eight byte registers, processed in order.
  */
 static ssize_t mtty_rw(struct mtty_state *s, char __user *ubuf, size_t count,
 		       loff_t *ppos, bool write)
 {
-	u64 index = MTTY_REGION_INDEX(*ppos);
-	u64 off = *ppos & MTTY_REGION_MASK;
-	u8 buf[MTTY_PCI_CFG_SIZE];
-	u64 size;
+	u64 index, off, size;
 	ssize_t ret;
 
 	if (*ppos < 0)
 		return -EINVAL;
+	index = MTTY_REGION_INDEX(*ppos);
+	off = *ppos & MTTY_REGION_MASK;
 	if (index == VFIO_PCI_CONFIG_REGION_INDEX)
 		size = MTTY_PCI_CFG_SIZE;
 	else if (index < s->model.nports)
@@ -222,19 +248,12 @@ static ssize_t mtty_rw(struct mtty_state *s, char __user *ubuf, size_t count,
 	if (!count)
 		return 0;
 
-	if (write && copy_from_user(buf, (const char __user *)ubuf, count))
-		return -EFAULT;
-
-	mutex_lock(&s->lock);
 	if (index == VFIO_PCI_CONFIG_REGION_INDEX)
-		ret = mtty_cfg_rw(s, buf, count, off, write);
+		ret = mtty_cfg_rw(s, ubuf, count, off, write);
 	else
-		ret = mtty_bar_rw(s, index, buf, count, off, write);
-	mutex_unlock(&s->lock);
-
-	if (!write && copy_to_user(ubuf, buf, count))
-		return -EFAULT;
-	*ppos += ret;
+		ret = mtty_bar_rw(s, index, ubuf, count, off, write);
+	if (ret > 0)
+		*ppos += ret;
 	return ret;
 }
 
@@ -574,7 +593,7 @@ static int mtty_init_dev(struct vfio_device *vdev)
 	if (!s->uart)
 		return -ENOMEM;
 	mutex_init(&s->lock);
-	mtty_model_init(&s->model, s->uart, t->nports, false);
+	mtty_model_init(&s->model, s->uart, t->nports, READ_ONCE(deep_fifo));
 	return 0;
 }
 
