@@ -41,7 +41,7 @@ build/l2init: tests/vm/l2init.c
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) -pthread -o $@ $<
 
-tools: build/vfio_client build/l2init
+tools: build/vfio_client build/l2init build/vfio_fuzz
 
 lint: deps
 	@scripts/lint.sh

@@ -1,29 +1,39 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# check.sh: the whole test suite behind `make check`.  Runs every phase even
-# after a failure, logs each under build/check/, times it, and ends with the
-# sum of every phase's "N passed, N failed" line.
+# check.sh: the whole test suite behind `make check`.  Every phase runs even
+# after a failure; each is logged under build/check/<phase>.log and timed,
+# and the run ends with the sum of every phase's "N passed, N failed" line.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 KERNELS=${KERNELS:-6.1 6.12}
 logdir=$top/build/check
+rm -rf "$logdir"
 mkdir -p "$logdir"
 total_pass=0
 total_fail=0
 summary=()
 start_all=$(date +%s)
 
-# phase NAME CMD...: run, tee the output to a log, add up its counts.
-phase() {
-	local name=$1 log=$logdir/$1.log t0 rc p f line
+# phase_run NAME CMD...: run CMD with its output in the phase's log; record
+# exit status and duration.
+phase_run() {
+	local name=$1 t0 rc
 	shift
 	t0=$(date +%s)
-	echo "=== $name: $*"
-	"$@" 2>&1 | tee "$log"
-	rc=${PIPESTATUS[0]}
+	"$@" >"$logdir/$name.log" 2>&1 </dev/null
+	rc=$?
+	echo "$rc $(($(date +%s) - t0))" >"$logdir/$name.rc"
+}
+
+# phase_report NAME: print the log and add its counts to the totals.
+phase_report() {
+	local name=$1 log=$logdir/$1.log rc secs p f line
+	read -r rc secs <"$logdir/$name.rc"
+	echo "=== $name (${secs}s, exit $rc)"
+	cat "$log"
 	line=$(grep -E '(^|: )[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1)
 	p=$(printf '%s\n' "$line" | sed -nE 's/.*(^|[: ])([0-9]+) passed, ([0-9]+) failed.*/\2/p')
 	f=$(printf '%s\n' "$line" | sed -nE 's/.*(^|[: ])([0-9]+) passed, ([0-9]+) failed.*/\3/p')
@@ -36,8 +46,13 @@ phase() {
 	fi
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
-	summary+=("$(printf '%-22s %4ss  %s passed, %s failed (rc %s)' "$name" \
-		$(($(date +%s) - t0)) "$p" "$f" "$rc")")
+	summary+=("$(printf '%-16s %5ss  %5s passed, %3s failed (exit %s)' \
+		"$name" "$secs" "$p" "$f" "$rc")")
+}
+
+phase() {
+	phase_run "$@"
+	phase_report "$1"
 }
 
 build_modules() {
@@ -70,10 +85,16 @@ phase lint scripts/lint.sh
 phase unit make -s unit
 phase build build_modules
 phase tools build_tools
+
+phase fuzz-model make -s fuzz-check
+phase pkg tests/pkg/check.sh
+
+# VM phases, one VM at a time: the nested guests boot most reliably on an
+# otherwise idle host.
 for k in $KERNELS; do
-	phase "vm-$k" tests/vm/run.sh --kernel "$k" \
+	phase "vm-$k" tests/vm/run.sh --kernel "$k" -q \
 		--ko "build/$k/driver/mtty.ko" --bin build/vfio_client \
-		--l2init build/l2init
+		--bin build/vfio_fuzz --l2init build/l2init
 done
 
 echo

@@ -119,7 +119,7 @@ run_kernel() {
 	kver=$(sed -n "s/^KVER='\(.*\)'$/\1/p" "$env")
 	prefix=$OUT/$DATE-$kver
 	raw=$prefix.raw.txt
-	out=$BUILD/run-$line.out
+	out=$BUILD/${SMOKE:+smoke-}run-$line.out
 	append="bench.runs=$RUNS bench.regsecs=$REGSECS bench.loopsecs=$LOOPSECS"
 	append="$append bench.scale=$SCALE bench.scaleruns=$SCALERUNS bench.mdevctl=$MDEVCTL_MAX"
 	append="$append bench.l2=$L2 bench.l2runs=$L2RUNS bench.l2secs=$L2SECS"
@@ -147,7 +147,7 @@ run_kernel() {
 	pass=${pass:-0} fail=${fail:-1}
 	[ "$rc" -eq 0 ] || [ "$fail" -gt 0 ] || fail=1
 
-	notes=$BUILD/notes-$line.md
+	notes=$BUILD/${SMOKE:+smoke-}notes-$line.md
 	{
 		echo "## Run"
 		echo

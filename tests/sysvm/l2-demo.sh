@@ -35,13 +35,38 @@ mtty_cards() {
 }
 count_cards() { mtty_cards | grep -c . ; }
 
-# wait_until SECONDS CMD...: poll CMD every 0.5 s
+now() { cut -d. -f1 /proc/uptime; }
+
+# wait_until SECONDS CMD...: poll CMD every 0.5 s (wall-clock deadline)
 wait_until() {
-	_n=$(($1 * 2))
+	_end=$(($(now) + $1))
 	shift
 	while ! "$@"; do
-		_n=$((_n - 1))
-		[ "$_n" -gt 0 ] || return 1
+		[ "$(now)" -lt "$_end" ] || return 1
+		usleep 500000
+	done
+}
+
+# wait_cards N SECONDS: wait until N mtty cards are present, with progress
+# comments; after 120 s without the card, show the kernel log and ask for a
+# PCI rescan (reported as a failure: ACPI hot-plug should not need it)
+wait_cards() {
+	_want=$1
+	_end=$(($(now) + $2))
+	_next=$(($(now) + 30))
+	_rescan=$(($(now) + 120))
+	while [ "$(count_cards)" -ne "$_want" ]; do
+		[ "$(now)" -lt "$_end" ] || return 1
+		if [ "$(now)" -ge "$_next" ]; then
+			echo "# waiting for $_want card(s): have $(count_cards); $(lspci 2>/dev/null | tr '\n' ';')"
+			_next=$(($(now) + 30))
+		fi
+		if [ "$_rescan" -gt 0 ] && [ "$(now)" -ge "$_rescan" ]; then
+			dmesg | tail -n 15 | sed 's/^/# dmesg: /'
+			notok "card count reached $_want without a manual PCI rescan"
+			echo 1 >/sys/bus/pci/rescan
+			_rescan=0
+		fi
 		usleep 500000
 	done
 }
@@ -58,7 +83,7 @@ microcom_loop() {
 	stty -F "/dev/$_t" 115200 raw -echo -crtscts clocal 2>/dev/null
 	_msg="hello from microcom on $_t $$"
 	{ usleep 300000; printf '%s\n' "$_msg"; sleep 2; } |
-		microcom -s 115200 -t 3000 "/dev/$_t" >"/tmp/$_t.txt" 2>&1
+		timeout 60 microcom -s 115200 -t 3000 "/dev/$_t" >"/tmp/$_t.txt" 2>&1
 	if grep -qF "$_msg" "/tmp/$_t.txt"; then
 		ok "microcom on /dev/$_t: typed line came back"
 	else
@@ -66,7 +91,7 @@ microcom_loop() {
 	fi
 	head -c 4096 /dev/urandom >"/tmp/$_t.in"
 	{ usleep 300000; cat "/tmp/$_t.in"; sleep 3; } |
-		microcom -X -s 115200 -t 4000 "/dev/$_t" >"/tmp/$_t.out" 2>/dev/null
+		timeout 60 microcom -X -s 115200 -t 4000 "/dev/$_t" >"/tmp/$_t.out" 2>/dev/null
 	if cmp -s "/tmp/$_t.in" "/tmp/$_t.out"; then
 		ok "microcom on /dev/$_t: 4096 random bytes came back byte-identical"
 	else
@@ -101,7 +126,7 @@ for c in $first; do
 done
 
 echo "MTTY-L2-WAIT-HOTPLUG"
-if wait_until 600 [ "$(count_cards)" -ge 2 ]; then
+if wait_cards 2 500; then
 	ok "hot-plugged mtty card appeared"
 	new=''
 	for c in $(mtty_cards); do
@@ -112,7 +137,7 @@ if wait_until 600 [ "$(count_cards)" -ge 2 ]; then
 	dmesg | grep -E "${new##*/}" | sed 's/^/# dmesg: /'
 	check_card "$new" 1
 	echo "MTTY-L2-HOTPLUG-DONE"
-	if wait_until 600 [ "$(count_cards)" -eq 1 ]; then
+	if wait_cards 1 300; then
 		ok "hot-unplugged mtty card went away"
 		check "the boot card is still there" [ "$(mtty_cards)" = "$first" ]
 	else

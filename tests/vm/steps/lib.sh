@@ -13,6 +13,8 @@ MTTY_PARENT=${MTTY_PARENT:-/sys/devices/virtual/mtty/mtty}
 MTTY_TYPES=$MTTY_PARENT/mdev_supported_types
 MTTY_FAILED=${MTTY_FAILED:-0}
 L2_TIMEOUT=${L2_TIMEOUT:-600}
+# Command prefix for the nested QEMU (e.g. "taskset -c 0"); see run_l2.
+L2_PIN=${L2_PIN-}
 
 ok() { echo "ok - $*"; }
 notok() {
@@ -169,6 +171,7 @@ dmesg_check() {
 # its init printed MTTY-L2-INIT-START (known nested-TCG flake; L2_RETRY=0
 # disables the retry).  Extra L2 memory: L2_MEM (MiB, default 256).
 L2_SEQ=0
+# shellcheck disable=SC2086 # $L2_PIN is a word list
 run_l2() {
 	_uuid=$1
 	shift
@@ -192,7 +195,7 @@ run_l2() {
 			done
 		) &
 		_poll=$!
-		timeout -s KILL "$L2_TIMEOUT" qemu-system-x86_64 -accel tcg -M pc \
+		timeout -s KILL "$L2_TIMEOUT" $L2_PIN qemu-system-x86_64 -accel tcg -M pc \
 			-m "${L2_MEM:-256}" -nodefaults -display none -no-reboot \
 			-kernel /l2/vmlinux -initrd /l2/initramfs.cpio \
 			-append "console=ttyS0 8250.nr_uarts=4 quiet panic=-1 no_timer_check ${L2_APPEND:-}" \
