@@ -10,7 +10,8 @@ PKGS=(
 	cpio busybox-static xz-utils zstd
 	qemu-system-x86 qemu-utils
 	pciutils setserial
-	shellcheck clang
+	shellcheck clang libclang-rt-14-dev
+	mmdebstrap e2fsprogs
 	linux-source-6.12
 )
 
