@@ -16,7 +16,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 MODEL_SRCS := driver/mtty_uart.c driver/mtty_pci.c driver/mtty_model.c
 STATIC_CFLAGS := -static -O2 -Wall -Wextra -Werror
 
-.PHONY: all deps modules unit lint tools vm-test check demo clean
+.PHONY: all deps modules unit lint tools vm-test check sysvm-test demo clean
 
 all: modules
 
@@ -54,6 +54,11 @@ vm-test: modules tools
 
 check: deps
 	@scripts/check.sh
+
+# The operator-stack VM test (systemd, udev, mdevctl, libvirt on a booted
+# Debian 12 image); not yet part of `make check`, see docs/testing.md.
+sysvm-test: deps modules tools
+	@for k in $(KERNELS); do tests/sysvm/run.sh --kernel $$k || exit 1; done
 
 demo: deps modules tools
 	@scripts/demo.sh

@@ -11,7 +11,7 @@ PKGS=(
 	qemu-system-x86 qemu-utils
 	pciutils setserial
 	shellcheck clang libclang-rt-14-dev
-	mmdebstrap e2fsprogs
+	mmdebstrap e2fsprogs libvirt0 libxml2-utils
 	linux-source-6.12
 )
 
