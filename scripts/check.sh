@@ -89,6 +89,7 @@ phase tools build_tools
 phase fuzz-model make -s fuzz-check
 phase pkg tests/pkg/check.sh
 phase sysvm-static tests/sysvm/static.sh
+phase security tests/fuzz/security.sh
 
 # VM phases, one VM at a time: the nested guests boot most reliably on an
 # otherwise idle host.

@@ -199,7 +199,7 @@ clean "rmmod"
 
 # --- params: max_ports out of range -----------------------------------------------
 unload_mtty
-# value, expected insmod error (busybox wording), expected kernel message
+# value, expected insmod error (strerror of the errno), expected kernel message
 while read -r p want klog; do
 	[ "$p" = '""' ] && p=
 	dmesg_mark
