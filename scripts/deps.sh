@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# deps.sh [--check]: install the Debian 12 packages mtty's build, tests and
-# demo need.  Fast when everything is present (one dpkg-query).
+# deps.sh [--check] [PACKAGE...]: install the Debian 12 packages mtty's
+# build, tests and demo need (or the PACKAGEs given).  Fast when everything
+# is present (one dpkg-query per package).
 set -euo pipefail
 
 PKGS=(
@@ -15,13 +16,20 @@ PKGS=(
 	linux-source-6.12
 )
 
+check_only=
+if [ "${1:-}" = --check ]; then
+	check_only=1
+	shift
+fi
+[ $# -eq 0 ] || PKGS=("$@")
+
 missing=()
 for p in "${PKGS[@]}"; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[ "$st" = "install ok installed" ] || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
-if [ "${1:-}" = --check ]; then
+if [ -n "$check_only" ]; then
 	echo "missing packages: ${missing[*]}" >&2
 	exit 1
 fi
