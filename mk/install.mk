@@ -27,7 +27,8 @@ SYSCONFDIR ?= /etc
 UDEVDIR ?= /usr/lib/udev
 SYSTEMDUNITDIR ?= /usr/lib/systemd/system
 MODULEDIR ?= /lib/modules
-# mdevctl 1.2.0 (Debian 12) runs the call-outs of this directory only
+# mdevctl 1.2.0 (Debian 12) runs the call-outs of this directory only; the
+# script itself lives in PKGLIBDIR, linked from there
 MDEVCTL_CALLOUTDIR ?= $(SYSCONFDIR)/mdevctl.d/scripts.d/callouts
 PKGLIBDIR ?= $(PREFIX)/lib/mtty
 DOCDIR ?= $(PREFIX)/share/doc/mtty
@@ -95,8 +96,12 @@ install-systemd:
 	fi
 
 install-mdevctl:
-	$(INSTALL) -d $(DESTDIR)$(MDEVCTL_CALLOUTDIR) $(DESTDIR)$(DOCDIR)/examples/mdevctl.d/mtty
-	$(INSTALL) -m 755 mdevctl.d/callouts/mtty.sh $(DESTDIR)$(MDEVCTL_CALLOUTDIR)/mtty
+	$(INSTALL) -d $(DESTDIR)$(MDEVCTL_CALLOUTDIR) $(DESTDIR)$(PKGLIBDIR) \
+		$(DESTDIR)$(DOCDIR)/examples/mdevctl.d/mtty
+	$(INSTALL) -m 755 mdevctl.d/callouts/mtty.sh $(DESTDIR)$(PKGLIBDIR)/mdevctl-callout
+	@# a symlink, not a file: a package's regular files under /etc are
+	@# conffiles, which "apt remove" would leave behind (still active)
+	ln -sfn $(PKGLIBDIR)/mdevctl-callout $(DESTDIR)$(MDEVCTL_CALLOUTDIR)/mtty
 	$(INSTALL) -m 644 $(MTTY_EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/mdevctl.d/mtty/
 	$(INSTALL) -m 644 mdevctl.d/examples/README $(DESTDIR)$(DOCDIR)/examples/mdevctl.d/
 	$(INSTALL) -m 644 systemd/modprobe-mtty.conf $(DESTDIR)$(DOCDIR)/examples/modprobe-mtty.conf

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # mdevctl call-out for mtty devices, installed as
+# /usr/lib/mtty/mdevctl-callout and linked from
 # /etc/mdevctl.d/scripts.d/callouts/mtty (the call-out directory of
 # mdevctl 1.2.0).  mdevctl runs it as
 #   mtty -t TYPE -e EVENT -a ACTION -s STATE -u UUID -p PARENT  <device JSON

@@ -122,9 +122,11 @@ for s in postinst prerm postrm preinst; do
 	check "$s is valid sh (sh -n) and shellcheck-clean" \
 		bash -c 'sh -n "$1" && shellcheck -s sh -e SC2086,SC2046,SC2166 "$1"' _ "$work/ctl/$s"
 done
-check "conffiles: only /etc/modprobe.d/mtty.conf and the mdevctl callout" \
-	test "$(sort "$work/ctl/conffiles" | tr '\n' ' ')" = \
-	"/etc/mdevctl.d/scripts.d/callouts/mtty /etc/modprobe.d/mtty.conf "
+check "conffiles: only /etc/modprobe.d/mtty.conf" \
+	test "$(sort "$work/ctl/conffiles" | tr '\n' ' ')" = "/etc/modprobe.d/mtty.conf "
+check "the mdevctl callout in /etc is a symlink to /usr/lib/mtty/mdevctl-callout (removed by apt remove, not a conffile)" \
+	test "$(readlink "$work/root/etc/mdevctl.d/scripts.d/callouts/mtty")" = /usr/lib/mtty/mdevctl-callout -a \
+	-x "$work/root/usr/lib/mtty/mdevctl-callout"
 
 # ---- lintian ----
 lint=$work/lintian.txt

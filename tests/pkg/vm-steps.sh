@@ -150,6 +150,8 @@ nothing_of_mtty() {
 	check "$1: unit gone (systemctl cat mtty fails)" sh -c '! systemctl cat mtty.service >/dev/null 2>&1'
 	check "$1: udev rule and helper gone" \
 		test ! -e /usr/lib/udev/rules.d/70-mtty.rules -a ! -e /usr/lib/udev/mtty-udev
+	check "$1: mdevctl callout link gone (mdevctl no longer runs it)" \
+		test ! -L /etc/mdevctl.d/scripts.d/callouts/mtty -a ! -e /usr/lib/mtty/mdevctl-callout
 	check "$1: device U1 gone with the driver" test ! -e /sys/bus/mdev/devices/$U1
 	check "$1: modprobe mtty now fails (no module for $KVER)" sh -c '! modprobe -n mtty 2>/dev/null'
 }
@@ -168,7 +170,7 @@ check "after purge: dpkg has forgotten mtty-dkms" \
 links=$(find /etc/systemd/system -name 'mtty.service' 2>/dev/null)
 check "after purge: no enablement symlink of mtty.service left ($links)" test -z "$links"
 check "after purge: callout and /etc/modprobe.d/mtty.conf gone" \
-	test ! -e /etc/mdevctl.d/scripts.d/callouts/mtty -a ! -e /etc/modprobe.d/mtty.conf
+	test ! -L /etc/mdevctl.d/scripts.d/callouts/mtty -a ! -e /etc/modprobe.d/mtty.conf
 check "after purge: operator's definition U2 (mdevctl define) kept, unchanged" \
 	cmp -s /etc/mdevctl.d/mtty/$U2 /run/U2.json
 check "after purge: operator's hand-written definition U3 kept, unchanged" \

@@ -161,32 +161,9 @@ trap 'rm -f "$OUT/rootfs.ext4" "$OUT/payload.tar"' EXIT
 log "payload $(du -h "$PAYLOAD" | cut -f1), image $IMG"
 
 # --- 4. boot
+boot_sysvm "$OUT" "$VMLINUZ" "$BOOT" "$IMG" "$PAYLOAD" "$TIMEOUT" "$QUIET"
+rc=$BOOT_RC
 CONSOLE=$OUT/console.log RESULTS=$OUT/results.log
-: >"$CONSOLE"
-: >"$RESULTS"
-mkdir -p "$MTTY_CACHE/locks"
-log "booting $KVER (waiting for the VM lock), console: $CONSOLE"
-t0=$(date +%s)
-rc=0
-flock "$MTTY_CACHE/locks/vm.lock" \
-	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max,-svm,-la57 \
-	-smp 2 -m 2560 -nodefaults -display none \
-	-kernel "$VMLINUZ" -initrd "$BOOT" \
-	-append "console=ttyS0 loglevel=4 panic=-1" \
-	-drive "file=$IMG,format=raw,if=virtio,snapshot=on" \
-	-drive "file=$PAYLOAD,format=raw,if=virtio,readonly=on" \
-	-serial "file:$CONSOLE" -serial "file:$RESULTS" \
-	</dev/null >"$OUT/qemu.log" 2>&1 &
-QPID=$!
-if [ -z "$QUIET" ]; then
-	tail -n +1 -F --pid="$QPID" "$RESULTS" 2>/dev/null | tr -d '\r' &
-	TPID=$!
-fi
-wait "$QPID" || rc=$?
-[ -z "$QUIET" ] || tr -d '\r' <"$RESULTS"
-[ -z "$QUIET" ] && { wait "$TPID" 2>/dev/null || true; }
-echo "# VM exited with status $rc after $(($(date +%s) - t0))s (including the wait for the VM lock)"
-[ -s "$OUT/qemu.log" ] && sed 's/^/# qemu: /' "$OUT/qemu.log"
 
 R=$(tr -d '\r' <"$RESULTS")
 PASS=$((PASS + $(grep -c '^ok - ' <<<"$R" || true)))

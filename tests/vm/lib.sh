@@ -116,3 +116,58 @@ mk_cpio() {
 		cpio -o -H newc --quiet --reproducible) >"$out.tmp.$$"
 	mv -f "$out.tmp.$$" "$out"
 }
+
+# vm_lock_inherited: true if this shell already holds the VM lock as an
+# open descriptor (a caller ran `flock vm.lock ...`): locking it again
+# would deadlock on ourselves.
+vm_lock_inherited() {
+	local fd want
+	want=$(readlink -f "$MTTY_CACHE/locks/vm.lock")
+	for fd in "/proc/$$/fd/"*; do
+		[ "$(readlink "$fd" 2>/dev/null)" = "$want" ] && return 0
+	done
+	return 1
+}
+
+# boot_sysvm OUT VMLINUZ INITRD IMG PAYLOAD TIMEOUT QUIET: boot the Debian 12
+# systemd image of tests/sysvm (tests/sysvm/run.sh, tests/pkg/vm-test.sh)
+# under TCG, after taking the shared VM lock (unless held or
+# MTTY_VM_PARALLEL=1): the image with snapshot=on
+# (the cached file is never written), PAYLOAD as a second read-only disk,
+# serial ports OUT/console.log and OUT/results.log; the results are shown
+# live unless QUIET is non-empty (then printed at the end).  Sets BOOT_RC
+# (QEMU's exit status; 124/137: TIMEOUT seconds passed) and BOOT_SECS.
+boot_sysvm() {
+	local out=$1 kernel=$2 initrd=$3 img=$4 payload=$5 timeout=$6 quiet=$7
+	local qpid tpid='' t0
+	: >"$out/console.log"
+	: >"$out/results.log"
+	mkdir -p "$MTTY_CACHE/locks"
+	log "booting ${kernel##*/} (waiting for the VM lock), console: $out/console.log"
+	t0=$(date +%s)
+	BOOT_RC=0
+	local lock=(flock "$MTTY_CACHE/locks/vm.lock")
+	if [ -n "${MTTY_VM_PARALLEL:-}" ] || vm_lock_inherited; then lock=(); fi
+	${lock[@]+"${lock[@]}"} timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg -M pc \
+		-cpu max,-svm,-la57 -smp 2 -m 2560 -nodefaults -display none \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 loglevel=4 panic=-1" \
+		-drive "file=$img,format=raw,if=virtio,snapshot=on" \
+		-drive "file=$payload,format=raw,if=virtio,readonly=on" \
+		-serial "file:$out/console.log" -serial "file:$out/results.log" \
+		</dev/null >"$out/qemu.log" 2>&1 &
+	qpid=$!
+	if [ -z "$quiet" ]; then
+		tail -n +1 -F --pid="$qpid" "$out/results.log" 2>/dev/null | tr -d '\r' &
+		tpid=$!
+	fi
+	wait "$qpid" || BOOT_RC=$?
+	if [ -n "$tpid" ]; then
+		wait "$tpid" 2>/dev/null || true
+	else
+		tr -d '\r' <"$out/results.log"
+	fi
+	BOOT_SECS=$(($(date +%s) - t0))
+	echo "# VM exited with status $BOOT_RC after ${BOOT_SECS}s (including the wait for the VM lock)"
+	if [ -s "$out/qemu.log" ]; then sed 's/^/# qemu: /' "$out/qemu.log"; fi
+}

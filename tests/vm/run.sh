@@ -86,16 +86,7 @@ L1_KERNEL=$VMLINUX
 [ -z "$BZIMAGE" ] || L1_KERNEL=$VMLINUZ
 # One VM at a time per host (they are CPU bound; parallel runs only thrash
 # and stretch timeouts).  MTTY_VM_PARALLEL=1 skips the lock.
-# A caller that already holds the lock (`flock vm.lock run.sh ...`) passes
-# it down as an open descriptor: locking again would deadlock on ourselves.
-vm_lock_inherited() {
-	local fd want
-	want=$(readlink -f "$MTTY_CACHE/locks/vm.lock")
-	for fd in "/proc/$$/fd/"*; do
-		[ "$(readlink "$fd" 2>/dev/null)" = "$want" ] && return 0
-	done
-	return 1
-}
+# A caller that already holds the lock: see vm_lock_inherited (lib.sh).
 if [ -z "${MTTY_VM_PARALLEL:-}" ] && ! vm_lock_inherited; then
 	mkdir -p "$MTTY_CACHE/locks"
 	exec 8>"$MTTY_CACHE/locks/vm.lock"

@@ -17,7 +17,6 @@ if ! check "vfio: load mtty" load_mtty; then
 	exit 1
 fi
 
-avail() { cat "$MTTY_TYPES/$1/available_instances"; }
 full1=$(avail mtty-1)
 full2=$(avail mtty-2)
 comment "vfio: available_instances at start: mtty-1 $full1, mtty-2 $full2"

@@ -26,28 +26,7 @@ if [ ! -x "$FUZZ" ]; then
 	exit 1
 fi
 
-avail() { cat "$MTTY_TYPES/$1/available_instances"; }
 sunreclaim() { sed -n 's/^SUnreclaim: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
-
-# stray_nodes: print /dev/vfio entries other than the container node.
-stray_nodes() {
-	for _f in /dev/vfio/* /dev/vfio/devices/*; do
-		[ -e "$_f" ] || continue
-		case $_f in
-		/dev/vfio/vfio | /dev/vfio/devices) ;;
-		*) echo "$_f" ;;
-		esac
-	done
-}
-
-# pool_clean NAME: the pool is full again and nothing is left behind.
-pool_clean() {
-	check_eq "$1: mtty-1 available_instances back to $POOL" "$POOL" "$(avail mtty-1)"
-	check_eq "$1: mtty-2 available_instances back to $((POOL / 2))" \
-		"$((POOL / 2))" "$(avail mtty-2)"
-	check_eq "$1: no mdev left" "" "$(ls /sys/bus/mdev/devices)"
-	check_eq "$1: no stray /dev/vfio nodes" "" "$(stray_nodes | tr '\n' ' ')"
-}
 
 dmesg_mark
 check "fuzz: load mtty max_ports=$POOL" load_mtty "max_ports=$POOL" || exit 1

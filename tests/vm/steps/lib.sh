@@ -82,6 +82,30 @@ load_mtty() {
 
 mtty_loaded() { grep -q '^mtty ' /proc/modules; }
 
+# avail TYPE: available_instances of an mtty type.
+avail() { cat "$MTTY_TYPES/$1/available_instances"; }
+
+# stray_nodes: print /dev/vfio entries other than the container node.
+stray_nodes() {
+	for _f in /dev/vfio/* /dev/vfio/devices/*; do
+		[ -e "$_f" ] || continue
+		case $_f in
+		/dev/vfio/vfio | /dev/vfio/devices) ;;
+		*) echo "$_f" ;;
+		esac
+	done
+}
+
+# pool_clean NAME: the pool of $POOL ports is full again and nothing is
+# left behind (no mdev, no stray /dev/vfio node).
+pool_clean() {
+	check_eq "$1: mtty-1 available_instances back to $POOL" "$POOL" "$(avail mtty-1)"
+	check_eq "$1: mtty-2 available_instances back to $((POOL / 2))" \
+		"$((POOL / 2))" "$(avail mtty-2)"
+	check_eq "$1: no mdev left" "" "$(ls /sys/bus/mdev/devices)"
+	check_eq "$1: no stray /dev/vfio nodes" "" "$(stray_nodes | tr '\n' ' ')"
+}
+
 # unload_mtty: rmmod mtty (the module must be unused).
 unload_mtty() { rmmod mtty; }
 
