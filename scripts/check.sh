@@ -98,6 +98,12 @@ for k in $KERNELS; do
 		--ko "build/$k/driver/mtty.ko" --bin build/vfio_client \
 		--bin build/vfio_fuzz --l2init build/l2init
 done
+# The operator stack on a booted Debian 12 systemd host (issue 3): the
+# package installed with make install, systemd/udev/mdevctl/libvirt, a
+# libvirt guest with hot-plug; one shared cached image, kernels in turn.
+for k in $KERNELS; do
+	phase "sysvm-$k" tests/sysvm/run.sh --kernel "$k" -q --ko "build/$k/driver/mtty.ko"
+done
 
 echo
 echo "=== make check summary (logs in build/check/)"

@@ -46,6 +46,7 @@
 #include <linux/serial.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/klog.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 
@@ -106,9 +107,26 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Kernel messages about interrupt trouble ("nobody cared", disabled IRQ). */
+static void klog_irq_trouble(void)
+{
+	static char buf[1 << 20];
+	char *line, *save = NULL;
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, "nobody cared") || strstr(line, "Disabling IRQ") ||
+		    strstr(line, "spurious"))
+			say("# klog: %s", line);
+}
+
 static void finish(void)
 {
 	alarm(0);
+	klog_irq_trouble();
 	say("# L2 summary: %d passed, %d failed", n_pass, n_fail);
 	say("MTTY-L2-DONE");
 	sync();
@@ -214,6 +232,30 @@ static int find_port(const char *slot, char *name, size_t len)
 }
 
 /* interrupts counted for IRQ so far (all CPUs), -1 if unknown */
+/*
+ * Unhandled interrupts of @irq so far (/proc/irq/N/spurious "unhandled"):
+ * interrupts no handler claimed.  Linux disables a line when nearly all
+ * of 100000 go unhandled and then only polls it every 100 ms.
+ */
+static long long irq_unhandled(int irq)
+{
+	char path[64], line[256];
+	long long v = -1;
+	FILE *f;
+
+	if (irq <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/irq/%d/spurious", irq);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "unhandled %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
 static long long irq_count(int irq)
 {
 	char line[1024], *p, *end;
@@ -350,6 +392,7 @@ static int open_port(const char *name)
 static int run_one(const char *port, int irq, unsigned int burst, long run)
 {
 	long long irq0 = irq_count(irq), irq1;
+	long long un0 = irq_unhandled(irq), un1;
 	struct xfer x = { .burst = burst };
 	uint8_t buf[CHUNK];
 	double t0, tlast, tidle;
@@ -410,11 +453,13 @@ static int run_one(const char *port, int irq, unsigned int burst, long run)
 		tcflush(x.fd, TCIOFLUSH);
 	pthread_join(th, NULL);
 	irq1 = irq_count(irq);
-	say("# BENCH guest tag=%s run=%ld burst=%u bytes=%llu secs=%.4f rate=%.1f bad=%llu lost=%lld wedged=%d irqs=%lld",
+	un1 = irq_unhandled(irq);
+	say("# BENCH guest tag=%s run=%ld burst=%u bytes=%llu secs=%.4f rate=%.1f bad=%llu lost=%lld wedged=%d irqs=%lld unhandled=%lld",
 	    tag, run, burst, (unsigned long long)x.rcvd, tlast - t0,
 	    tlast > t0 ? x.rcvd / (tlast - t0) : 0.0, (unsigned long long)bad,
 	    (long long)(x.sent - x.rcvd), x.abort,
-	    irq0 >= 0 && irq1 >= 0 ? irq1 - irq0 : -1);
+	    irq0 >= 0 && irq1 >= 0 ? irq1 - irq0 : -1,
+	    un0 >= 0 && un1 >= 0 ? un1 - un0 : -1);
 	ok = result(!x.abort && x.rcvd == x.sent && x.rcvd > 0 && !x.werr,
 		    "burst %u run %ld: %llu bytes looped back through %s%s",
 		    burst, run, (unsigned long long)x.rcvd, port,

@@ -194,6 +194,10 @@ dmesg_check() {
 # with no failed check.  Retries once, only if the L2 kernel died before
 # its init printed MTTY-L2-INIT-START (known nested-TCG flake; L2_RETRY=0
 # disables the retry).  Extra L2 memory: L2_MEM (MiB, default 256).
+# acpi=noirq: PCI interrupts are routed with the BIOS MP table (the same
+# IRQ the BIOS programmed) instead of ACPI _PRT: under nested TCG the
+# evaluation of the i440fx _PRT method (a 128-iteration AML loop) is the
+# slowest part of the L2 boot (docs/testing.md has the measured times).
 L2_SEQ=0
 # shellcheck disable=SC2086 # $L2_PIN is a word list
 run_l2() {
@@ -222,7 +226,7 @@ run_l2() {
 		timeout -s KILL "$L2_TIMEOUT" $L2_PIN qemu-system-x86_64 -accel tcg -M pc \
 			-m "${L2_MEM:-256}" -nodefaults -display none -no-reboot \
 			-kernel /l2/vmlinux -initrd /l2/initramfs.cpio \
-			-append "console=ttyS0 8250.nr_uarts=4 quiet panic=-1 no_timer_check ${L2_APPEND:-}" \
+			-append "console=ttyS0 8250.nr_uarts=4 quiet panic=-1 no_timer_check acpi=noirq ${L2_APPEND:-}" \
 			-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$_uuid,addr=05.0" \
 			-serial "file:$L2_LOG" "$@" </dev/null >"$L2_LOG.qemu" 2>&1
 		_rc=$?
