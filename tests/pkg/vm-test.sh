@@ -162,20 +162,5 @@ log "payload $(du -h "$PAYLOAD" | cut -f1), image $IMG"
 
 # --- 4. boot
 boot_sysvm "$OUT" "$VMLINUZ" "$BOOT" "$IMG" "$PAYLOAD" "$TIMEOUT" "$QUIET"
-rc=$BOOT_RC
-CONSOLE=$OUT/console.log RESULTS=$OUT/results.log
-
-R=$(tr -d '\r' <"$RESULTS")
-PASS=$((PASS + $(grep -c '^ok - ' <<<"$R" || true)))
-FAIL=$((FAIL + $(grep -c '^not ok - ' <<<"$R" || true)))
-if ! grep -q '^PKGVM-DONE' <<<"$R"; then
-	case $rc in 124 | 137) why="timed out after ${TIMEOUT}s" ;; *) why="VM exit $rc" ;; esac
-	echo "# last console lines:"
-	tr -d '\r' <"$CONSOLE" | tail -n 40 | sed 's/^/# console| /'
-	notok "the VM test did not reach its end ($why)"
-fi
-if [ "$FAIL" -gt 0 ]; then
-	echo "# failed:"
-	grep '^not ok - ' <<<"$R" | sed 's/^/#   /' || true
-fi
+sysvm_tally "$OUT" PKGVM-DONE "$TIMEOUT"
 finish

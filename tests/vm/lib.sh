@@ -171,3 +171,27 @@ boot_sysvm() {
 	echo "# VM exited with status $BOOT_RC after ${BOOT_SECS}s (including the wait for the VM lock)"
 	if [ -s "$out/qemu.log" ]; then sed 's/^/# qemu: /' "$out/qemu.log"; fi
 }
+
+# sysvm_tally OUT DONE_MARKER TIMEOUT [REACHED_RE]: after boot_sysvm, add
+# the "ok - " / "not ok - " lines of OUT/results.log to PASS and FAIL; if
+# the test never printed DONE_MARKER (it did not reach its end), show the
+# console's last lines and count that as a failure (with the last match of
+# REACHED_RE, e.g. a phase marker); list the failed checks.
+sysvm_tally() {
+	local out=$1 marker=$2 timeout=$3 reached_re=${4:-} r why
+	r=$(tr -d '\r' <"$out/results.log")
+	PASS=$((PASS + $(grep -c '^ok - ' <<<"$r" || true)))
+	FAIL=$((FAIL + $(grep -c '^not ok - ' <<<"$r" || true)))
+	if ! grep -q "^$marker" <<<"$r"; then
+		case $BOOT_RC in 124 | 137) why="timed out after ${timeout}s" ;; *) why="VM exit $BOOT_RC" ;; esac
+		[ -z "$reached_re" ] || why="$why; reached: $(grep -o "$reached_re" <<<"$r" | tail -n1)"
+		echo "# last console lines:"
+		tr -d '\r' <"$out/console.log" | tail -n 40 | sed 's/^/# console| /'
+		echo "not ok - the VM test did not reach its end ($why)"
+		FAIL=$((FAIL + 1))
+	fi
+	if [ "$FAIL" -gt 0 ]; then
+		echo "# failed:"
+		grep '^not ok - ' <<<"$r" | sed 's/^/#   /' || true
+	fi
+}
