@@ -235,7 +235,8 @@ static int find_port(const char *slot, char *name, size_t len)
 /*
  * Unhandled interrupts of @irq so far (/proc/irq/N/spurious "unhandled"):
  * interrupts no handler claimed.  Linux disables a line when nearly all
- * of 100000 go unhandled and then only polls it every 100 ms.
+ * of 100000 go unhandled and then only polls it every 100 ms.  The count
+ * restarts every 100000 interrupts (a run across that reports -1).
  */
 static long long irq_unhandled(int irq)
 {
@@ -391,8 +392,7 @@ static int open_port(const char *name)
 
 static int run_one(const char *port, int irq, unsigned int burst, long run)
 {
-	long long irq0 = irq_count(irq), irq1;
-	long long un0 = irq_unhandled(irq), un1;
+	long long irq0, irq1, un0, un1;
 	struct xfer x = { .burst = burst };
 	uint8_t buf[CHUNK];
 	double t0, tlast, tidle;
@@ -403,6 +403,9 @@ static int run_one(const char *port, int irq, unsigned int burst, long run)
 	x.fd = open_port(port);
 	if (x.fd < 0)
 		return 1;
+	/* the port's handler (its /proc/interrupts line) exists while open */
+	irq0 = irq_count(irq);
+	un0 = irq_unhandled(irq);
 	tcflush(x.fd, TCIOFLUSH);
 	pthread_mutex_init(&x.lock, NULL);
 	pthread_cond_init(&x.cond, NULL);
@@ -459,7 +462,7 @@ static int run_one(const char *port, int irq, unsigned int burst, long run)
 	    tlast > t0 ? x.rcvd / (tlast - t0) : 0.0, (unsigned long long)bad,
 	    (long long)(x.sent - x.rcvd), x.abort,
 	    irq0 >= 0 && irq1 >= 0 ? irq1 - irq0 : -1,
-	    un0 >= 0 && un1 >= 0 ? un1 - un0 : -1);
+	    un0 >= 0 && un1 >= un0 ? un1 - un0 : -1);
 	ok = result(!x.abort && x.rcvd == x.sent && x.rcvd > 0 && !x.werr,
 		    "burst %u run %ld: %llu bytes looped back through %s%s",
 		    burst, run, (unsigned long long)x.rcvd, port,
