@@ -43,7 +43,7 @@ MODULE_PARM_DESC(max_ports,
 static bool deep_fifo;
 module_param(deep_fifo, bool, 0644);
 MODULE_PARM_DESC(deep_fifo,
-		 "Devices created while set have 16750-capable ports (64-byte FIFO) and PCI ID 4348:3254, which Linux's 8250 driver probes and detects (default N: 16550A, 4348:3253)");
+		 "Ports of devices created while set are 16750-capable: a 64-byte FIFO that Linux's 8250 driver detects (default N: 16550A)");
 
 struct mtty_type {
 	struct mdev_type type;

@@ -16,8 +16,7 @@ void mtty_model_init(struct mtty_model *m, struct mtty_uart *uart,
 		nports = MTTY_MAX_PORTS_PER_DEV;
 	m->uart = uart;
 	m->nports = nports;
-	mtty_pci_init(&m->pci, nports, MTTY_BAR_SIZE,
-		      deep ? MTTY_PCI_DEVICE_ID_DEEP : MTTY_PCI_DEVICE_ID);
+	mtty_pci_init(&m->pci, nports, MTTY_BAR_SIZE);
 	for (i = 0; i < nports; i++)
 		mtty_uart_init(&m->uart[i], deep);
 }

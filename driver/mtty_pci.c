@@ -24,7 +24,7 @@ void mtty_pci_reset(struct mtty_pci *p)
 
 	memset(p->cfg, 0, sizeof(p->cfg));
 	put16(p->cfg, 0x00, MTTY_PCI_VENDOR_ID);
-	put16(p->cfg, 0x02, p->device_id);
+	put16(p->cfg, 0x02, MTTY_PCI_DEVICE_ID);
 	put16(p->cfg, MTTY_PCI_STATUS, MTTY_PCI_STS_DEVSEL_MED);
 	p->cfg[0x08] = MTTY_PCI_REVISION;
 	p->cfg[0x09] = MTTY_PCI_PROG_IF;
@@ -32,12 +32,11 @@ void mtty_pci_reset(struct mtty_pci *p)
 	for (i = 0; i < p->nbars; i++)
 		put32(p->cfg, MTTY_PCI_BAR0 + 4 * i, 0x1);	/* I/O space */
 	put16(p->cfg, 0x2c, MTTY_PCI_VENDOR_ID);	/* subsystem vendor */
-	put16(p->cfg, 0x2e, p->device_id);	/* subsystem */
+	put16(p->cfg, 0x2e, MTTY_PCI_DEVICE_ID);	/* subsystem */
 	p->cfg[MTTY_PCI_INTERRUPT_PIN] = 0x01;		/* INTA# */
 }
 
-void mtty_pci_init(struct mtty_pci *p, unsigned int nbars, u32 bar_size,
-		   u16 device_id)
+void mtty_pci_init(struct mtty_pci *p, unsigned int nbars, u32 bar_size)
 {
 	/*
 	 * The card reports no parity or system errors, so those enables are
@@ -52,7 +51,6 @@ void mtty_pci_init(struct mtty_pci *p, unsigned int nbars, u32 bar_size,
 		nbars = MTTY_PCI_NUM_BARS;
 	p->nbars = nbars;
 	p->bar_size = bar_size;
-	p->device_id = device_id;
 
 	memset(p->wmask, 0, sizeof(p->wmask));
 	put16(p->wmask, MTTY_PCI_COMMAND, cmd_mask);

@@ -13,14 +13,6 @@
 
 #define MTTY_PCI_VENDOR_ID	0x4348
 #define MTTY_PCI_DEVICE_ID	0x3253
-/*
- * Cards with 16750-capable ports.  Linux's 8250_pci fixes the UART type of
- * 4348:3253 (a WCH CH352 2S ID) to 16550A without probing it, so a deep
- * FIFO behind that ID is never used; this ID is in no driver's table, the
- * guest's 8250_pci binds it by class (16550-compatible serial, one 8-byte
- * I/O BAR per port) and its autoconfig probe finds the 16750.
- */
-#define MTTY_PCI_DEVICE_ID_DEEP	0x3254
 #define MTTY_PCI_REVISION	0x10
 #define MTTY_PCI_CLASS		0x0700	/* serial controller */
 #define MTTY_PCI_PROG_IF	0x02	/* 16550-compatible */
@@ -45,11 +37,9 @@ struct mtty_pci {
 	u8 wmask[MTTY_PCI_CFG_SIZE];	/* bits a write may change */
 	unsigned int nbars;		/* I/O BARs 0..nbars-1 are implemented */
 	u32 bar_size;
-	u16 device_id;			/* device and subsystem ID */
 };
 
-void mtty_pci_init(struct mtty_pci *p, unsigned int nbars, u32 bar_size,
-		   u16 device_id);
+void mtty_pci_init(struct mtty_pci *p, unsigned int nbars, u32 bar_size);
 void mtty_pci_reset(struct mtty_pci *p);
 /*
  * Accesses of 1, 2 or 4 bytes; the caller guarantees that off + len does

@@ -209,7 +209,6 @@ static void check_port(unsigned int p)
 static void check_cfg(void)
 {
 	unsigned int off, i;
-	u32 ids;
 	u16 cmd = mtty_pci_command(&m.pci);
 	bool line = mtty_model_intx_line(&m);
 
@@ -237,10 +236,8 @@ static void check_cfg(void)
 		else
 			ASSERT(bar == 0, "unused BAR%u %08x", i, bar);
 	}
-	/* 4348:3253, or 4348:3254 for cards with 16750-capable ports */
-	ids = m.uart[0].deep ? 0x32544348 : 0x32534348;
-	ASSERT(mtty_model_cfg_read(&m, 0, 4) == ids, "ids");
-	ASSERT(mtty_model_cfg_read(&m, 0x2c, 4) == ids, "subsystem");
+	ASSERT(mtty_model_cfg_read(&m, 0, 4) == 0x32534348, "ids");
+	ASSERT(mtty_model_cfg_read(&m, 0x2c, 4) == 0x32534348, "subsystem");
 	ASSERT(mtty_model_cfg_read(&m, MTTY_PCI_INTERRUPT_PIN, 1) == 1, "pin");
 	ASSERT(mtty_model_cfg_read(&m, 0x34, 1) == 0, "cap ptr");
 }

@@ -315,23 +315,6 @@ TEST(pci_identity)
 		CHECK_EQ(mtty_model_cfg_read(&m, i, 1), 0, "beyond header");
 }
 
-/*
- * Deep-FIFO cards: device and subsystem ID 0x3254 (not the CH352 ID whose
- * 8250_pci quirk fixes the UART type to 16550A), the rest unchanged, also
- * after a reset.
- */
-TEST(pci_identity_deep)
-{
-	setup(2, true);
-	CHECK_EQ(mtty_model_cfg_read(&m, 0, 4), 0x32544348, "dword 0");
-	CHECK_EQ(mtty_model_cfg_read(&m, 0x2c, 4), 0x32544348, "subsystem");
-	CHECK_EQ(mtty_model_cfg_read(&m, 0x08, 4), 0x07000210, "class/rev");
-	mtty_model_reset(&m);
-	CHECK_EQ(mtty_model_cfg_read(&m, 0, 4), 0x32544348, "dword 0 after reset");
-	setup(2, false);
-	CHECK_EQ(mtty_model_cfg_read(&m, 0x2c, 4), 0x32534348, "16550A card subsystem");
-}
-
 TEST(pci_bars)
 {
 	setup(2, false);
@@ -459,7 +442,6 @@ int main(void)
 	RUN(uart_fifo_clear);
 	RUN(uart_modem_loop_mapping);
 	RUN(pci_identity);
-	RUN(pci_identity_deep);
 	RUN(pci_bars);
 	RUN(pci_readonly_and_command);
 	RUN(intx_automask);
