@@ -17,21 +17,15 @@ total_fail=0
 summary=()
 start_all=$(date +%s)
 
-# phase_run NAME CMD...: run CMD with its output in the phase's log; record
-# exit status and duration.
-phase_run() {
-	local name=$1 t0 rc
+# phase NAME CMD...: run CMD with its output in build/check/NAME.log, then
+# print the log and add its "N passed, N failed" counts to the totals.
+phase() {
+	local name=$1 log=$logdir/$1.log t0 rc secs p f line
 	shift
 	t0=$(date +%s)
-	"$@" >"$logdir/$name.log" 2>&1 </dev/null
+	"$@" >"$log" 2>&1 </dev/null
 	rc=$?
-	echo "$rc $(($(date +%s) - t0))" >"$logdir/$name.rc"
-}
-
-# phase_report NAME: print the log and add its counts to the totals.
-phase_report() {
-	local name=$1 log=$logdir/$1.log rc secs p f line
-	read -r rc secs <"$logdir/$name.rc"
+	secs=$(($(date +%s) - t0))
 	echo "=== $name (${secs}s, exit $rc)"
 	cat "$log"
 	line=$(grep -E '(^|: )[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1)
@@ -48,11 +42,6 @@ phase_report() {
 	total_fail=$((total_fail + f))
 	summary+=("$(printf '%-16s %5ss  %5s passed, %3s failed (exit %s)' \
 		"$name" "$secs" "$p" "$f" "$rc")")
-}
-
-phase() {
-	phase_run "$@"
-	phase_report "$1"
 }
 
 build_modules() {

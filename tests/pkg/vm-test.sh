@@ -80,11 +80,6 @@ ok "package ${DEB##*/} built"
 # --- 2. image and boot initramfs (tests/sysvm)
 IMG=$("$TOP/tests/sysvm/mkrootfs.sh" "$ENV_61" "$ENV_612") || die "base image failed"
 BOOT=$("$TOP/tests/sysvm/mkinitrd.sh" "$ENV_FILE") || die "boot initramfs failed"
-# private references: the shared cache may replace them while we wait for
-# the VM lock (a hard link keeps the image alive without copying it)
-cp "$BOOT" "$OUT/boot.cpio"
-BOOT=$OUT/boot.cpio
-if ln -f "$IMG" "$OUT/rootfs.ext4" 2>/dev/null; then IMG=$OUT/rootfs.ext4; fi
 
 # --- 3. the local mirror for this kernel
 STATUS=$OUT/image-dpkg-status
@@ -157,7 +152,7 @@ ln -s /etc/systemd/system/mtty-pkgvm-test.service \
 PAYLOAD=$OUT/payload.tar
 tar -C "$STAGE" --owner=0 --group=0 --numeric-owner -cf "$PAYLOAD" .
 rm -rf "$STAGE"
-trap 'rm -f "$OUT/rootfs.ext4" "$OUT/payload.tar"' EXIT
+trap 'rm -f "$OUT/payload.tar"' EXIT
 log "payload $(du -h "$PAYLOAD" | cut -f1), image $IMG"
 
 # --- 4. boot

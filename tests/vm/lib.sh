@@ -129,28 +129,49 @@ vm_lock_inherited() {
 	return 1
 }
 
+# vm_lock: hold the host-wide VM lock ($MTTY_CACHE/locks/vm.lock) on fd 8
+# for the rest of this shell (and its children), after waiting for any other
+# VM run; nothing if MTTY_VM_PARALLEL=1 or the lock is already held.  One VM
+# at a time per host: they are CPU bound, parallel runs only thrash and
+# stretch timeouts.
+vm_lock() {
+	if [ -n "${MTTY_VM_PARALLEL:-}" ] || vm_lock_inherited; then
+		return 0
+	fi
+	mkdir -p "$MTTY_CACHE/locks"
+	exec 8>"$MTTY_CACHE/locks/vm.lock"
+	if ! flock -n 8; then
+		log "waiting for another VM run to finish ($MTTY_CACHE/locks/vm.lock)"
+		flock 8
+	fi
+}
+
 # boot_sysvm OUT VMLINUZ INITRD IMG PAYLOAD TIMEOUT QUIET: boot the Debian 12
 # systemd image of tests/sysvm (tests/sysvm/run.sh, tests/pkg/vm-test.sh)
-# under TCG, after taking the shared VM lock (unless held or
-# MTTY_VM_PARALLEL=1): the image with snapshot=on
-# (the cached file is never written), PAYLOAD as a second read-only disk,
-# serial ports OUT/console.log and OUT/results.log; the results are shown
-# live unless QUIET is non-empty (then printed at the end).  Sets BOOT_RC
-# (QEMU's exit status; 124/137: TIMEOUT seconds passed) and BOOT_SECS.
+# under TCG with the VM lock (vm_lock): the image with snapshot=on (the
+# cached file is never written), PAYLOAD as a second read-only disk, serial
+# ports OUT/console.log and OUT/results.log; the results are shown live
+# unless QUIET is non-empty (then printed at the end).  The initramfs and
+# image are used through private references in OUT (a copy, a hard link),
+# so the shared cache may replace them while we wait for the lock.  Sets
+# BOOT_RC (QEMU's exit status; 124/137: TIMEOUT seconds passed) and
+# BOOT_SECS.
 boot_sysvm() {
 	local out=$1 kernel=$2 initrd=$3 img=$4 payload=$5 timeout=$6 quiet=$7
-	local qpid tpid='' t0
+	local qpid tpid='' t0 link=''
 	: >"$out/console.log"
 	: >"$out/results.log"
-	mkdir -p "$MTTY_CACHE/locks"
+	cp "$initrd" "$out/boot.cpio"
+	if ln -f "$img" "$out/rootfs.ext4" 2>/dev/null; then
+		img=$out/rootfs.ext4 link=1
+	fi
 	log "booting ${kernel##*/} (waiting for the VM lock), console: $out/console.log"
 	t0=$(date +%s)
 	BOOT_RC=0
-	local lock=(flock "$MTTY_CACHE/locks/vm.lock")
-	if [ -n "${MTTY_VM_PARALLEL:-}" ] || vm_lock_inherited; then lock=(); fi
-	${lock[@]+"${lock[@]}"} timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg -M pc \
+	vm_lock
+	timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg -M pc \
 		-cpu max,-svm,-la57 -smp 2 -m 2560 -nodefaults -display none \
-		-kernel "$kernel" -initrd "$initrd" \
+		-kernel "$kernel" -initrd "$out/boot.cpio" \
 		-append "console=ttyS0 loglevel=4 panic=-1" \
 		-drive "file=$img,format=raw,if=virtio,snapshot=on" \
 		-drive "file=$payload,format=raw,if=virtio,readonly=on" \
@@ -167,6 +188,7 @@ boot_sysvm() {
 	else
 		tr -d '\r' <"$out/results.log"
 	fi
+	if [ -n "$link" ]; then rm -f "$out/rootfs.ext4"; fi
 	BOOT_SECS=$(($(date +%s) - t0))
 	echo "# VM exited with status $BOOT_RC after ${BOOT_SECS}s (including the wait for the VM lock)"
 	if [ -s "$out/qemu.log" ]; then sed 's/^/# qemu: /' "$out/qemu.log"; fi

@@ -84,17 +84,7 @@ CMDLINE="console=ttyS0 loglevel=1 panic=-1 printk.devkmsg=on log_buf_len=8M"
 
 L1_KERNEL=$VMLINUX
 [ -z "$BZIMAGE" ] || L1_KERNEL=$VMLINUZ
-# One VM at a time per host (they are CPU bound; parallel runs only thrash
-# and stretch timeouts).  MTTY_VM_PARALLEL=1 skips the lock.
-# A caller that already holds the lock: see vm_lock_inherited (lib.sh).
-if [ -z "${MTTY_VM_PARALLEL:-}" ] && ! vm_lock_inherited; then
-	mkdir -p "$MTTY_CACHE/locks"
-	exec 8>"$MTTY_CACHE/locks/vm.lock"
-	if ! flock -n 8; then
-		log "waiting for another VM run to finish ($MTTY_CACHE/locks/vm.lock)"
-		flock 8
-	fi
-fi
+vm_lock
 log "booting L1 ${L1_KERNEL##*/} (timeout ${TIMEOUT}s), log: $LOG"
 : >"$LOG"
 ln -sfn "${LOG##*/}" "$LOGDIR/latest.log"
