@@ -85,24 +85,39 @@ CMDLINE="console=ttyS0 loglevel=1 panic=-1 printk.devkmsg=on log_buf_len=8M"
 L1_KERNEL=$VMLINUX
 [ -z "$BZIMAGE" ] || L1_KERNEL=$VMLINUZ
 vm_lock
-log "booting L1 ${L1_KERNEL##*/} (timeout ${TIMEOUT}s), log: $LOG"
-: >"$LOG"
-ln -sfn "${LOG##*/}" "$LOGDIR/latest.log"
 # -la57: with 5-level paging, QEMU 7.2 TCG breaks L1 userspace (readlink
 # of /proc/self/exe returns garbage and every static glibc program aborts).
-timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu "${MTTY_L1_CPU:-max,-svm,-la57}" \
-	-smp "${MTTY_L1_SMP:-2}" -m 3G -nodefaults -display none -no-reboot \
-	-kernel "$L1_KERNEL" -initrd "$CPIO" -append "$CMDLINE" \
-	-serial "file:$LOG" </dev/null >"$LOG.qemu" 2>&1 &
-QPID=$!
-if [ -z "$QUIET" ]; then
-	tail -n +1 -F --pid="$QPID" "$LOG" 2>/dev/null | tr -d '\r' &
-	TPID=$!
-fi
-rc=0
-wait "$QPID" || rc=$?
-if [ -z "$QUIET" ]; then
-	wait "$TPID" 2>/dev/null || true
+# boot_l1: run the L1 VM with its console in $LOG; sets rc.
+boot_l1() {
+	log "booting L1 ${L1_KERNEL##*/} (timeout ${TIMEOUT}s), log: $LOG"
+	: >"$LOG"
+	ln -sfn "${LOG##*/}" "$LOGDIR/latest.log"
+	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu "${MTTY_L1_CPU:-max,-svm,-la57}" \
+		-smp "${MTTY_L1_SMP:-2}" -m 3G -nodefaults -display none -no-reboot \
+		-kernel "$L1_KERNEL" -initrd "$CPIO" -append "$CMDLINE" \
+		-serial "file:$LOG" </dev/null >"$LOG.qemu" 2>&1 &
+	QPID=$!
+	if [ -z "$QUIET" ]; then
+		tail -n +1 -F --pid="$QPID" "$LOG" 2>/dev/null | tr -d '\r' &
+		TPID=$!
+	fi
+	rc=0
+	wait "$QPID" || rc=$?
+	if [ -z "$QUIET" ]; then
+		wait "$TPID" 2>/dev/null || true
+	fi
+}
+boot_l1
+# Retry once, and say so, only if the L1 kernel died before its init
+# started (seen under TCG: an int3 Oops while the kernel patches its own
+# text during early boot, then a reboot that -no-reboot turns into an exit);
+# a run whose init started, or that timed out, is never retried.
+if [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] && ! grep -aq '^MTTY-L1-INIT-START' "$LOG"; then
+	echo "# L1 kernel died before its init started (qemu status $rc); last lines:"
+	tr -d '\r' <"$LOG" | tail -n 30 | sed 's/^/# L1 (died): /'
+	echo "# retrying L1 once: kernel died before init (log of the first try: $LOG)"
+	LOG=${LOG%.log}-retry.log
+	boot_l1
 fi
 t2=$(date +%s.%N)
 rm -f "$CPIO"
