@@ -183,6 +183,51 @@ wait_log() {
 
 guest_running() { [ "$(virsh domstate "$GUEST" 2>/dev/null)" = running ]; }
 
+# guest_boot: virsh start the guest and wait until its init prints
+# MTTY-L2-INIT-START (GUEST_BOOT_S: how long that took).  Returns 0 then;
+# 2 if virsh start failed; 1 if the guest kernel died before its init
+# started: the domain stopped, a panic on its console, an exception trace
+# (loglevel=5 shows them) followed by GUEST_STALL s without console output,
+# or no init after GUEST_INIT_WAIT s (a normal boot: 60-160 s here).  A
+# dead boot's console and QEMU log are shown, and the domain destroyed.
+GUEST_INIT_WAIT=450 GUEST_STALL=180 GUEST_BOOT_S=''
+guest_boot() {
+	local t1 end log why='' size=-1 still=0 sz
+	rm -f "$GUESTLOG"
+	t1=$(uptime_s)
+	run virsh start "$GUEST" || return 2
+	end=$(($(date +%s) + GUEST_INIT_WAIT))
+	while :; do
+		log=$(tr -d '\r' <"$GUESTLOG" 2>/dev/null)
+		if grep -q MTTY-L2-INIT-START <<<"$log"; then
+			GUEST_BOOT_S=$(since "$t1")
+			return 0
+		fi
+		sz=${#log}
+		if [ "$sz" -eq "$size" ]; then
+			still=$((still + 2))
+		else
+			still=0 size=$sz
+		fi
+		if ! guest_running; then
+			why="the domain stopped ($(virsh domstate --reason "$GUEST" 2>&1))"
+		elif grep -q 'Kernel panic' <<<"$log"; then
+			why="kernel panic"
+		elif [ "$still" -ge "$GUEST_STALL" ] && grep -Eq -e '---\[ end trace|Call Trace:' <<<"$log"; then
+			why="exception trace, then no console output for ${still}s"
+		elif [ "$(date +%s)" -ge "$end" ]; then
+			why="no init after ${GUEST_INIT_WAIT}s"
+		fi
+		[ -z "$why" ] || break
+		sleep 2
+	done
+	comment "guest kernel died before its init started ($why); its console:"
+	printf '%s\n' "$log" | tail -n 40 | sed 's/^/# L2 (died)| /'
+	tail -n 10 "/var/log/libvirt/qemu/$GUEST.log" 2>/dev/null | sed 's/^/# qemu log| /'
+	guest_running && virsh destroy "$GUEST" >/dev/null 2>&1
+	return 1
+}
+
 phase3() {
 	local t0 out g name t1 rc
 	t0=$(uptime_s)
@@ -256,7 +301,7 @@ phase3() {
 	check "mtty-xml.sh writes the guest domain with $U2" \
 		run "$XMLGEN" -u "$U2" -n "$GUEST" -t mtty-2 -v qemu -m 256 -o /root/xml \
 		-k "$STATE/l2/vmlinux" -i "$STATE/l2/initrd.cpio" \
-		-c "console=ttyS0 8250.nr_uarts=4 quiet panic=-1 no_timer_check acpi=noirq noapic mtty.demo=1 mtty.timeout=600" -s "$GUESTLOG"
+		-c "console=ttyS0 8250.nr_uarts=4 loglevel=5 panic=-1 no_timer_check acpi=noirq noapic mtty.demo=1 mtty.timeout=600" -s "$GUESTLOG"
 	{
 		echo "<domain type='qemu'><name>wrap</name><memory>65536</memory>"
 		echo "<os><type>hvm</type></os><devices>"
@@ -278,14 +323,20 @@ phase3() {
 	check "$U5 definition is now start auto" grep -q '"auto"' "/etc/mdevctl.d/mtty/$U5"
 	# --- a libvirt guest with an mtty device
 	check "virsh define ${GUEST}-domain.xml" run virsh define "/root/xml/$GUEST-domain.xml"
-	rm -f "$GUESTLOG"
-	t1=$(uptime_s)
-	check "virsh start $GUEST" run virsh start "$GUEST"
-	if wait_log MTTY-L2-INIT-START 600; then
-		ok "guest booted (init after $(since "$t1")s)"
-	else
-		notok "guest booted"
+	# A nested TCG guest kernel rarely dies in early boot, before any device
+	# is touched (docs/testing.md): such a boot is retried once, saying so.
+	rc=0
+	guest_boot || rc=$?
+	if [ "$rc" -eq 1 ]; then
+		echo "# retrying the libvirt guest once: kernel died before its init started"
+		rc=0
+		guest_boot || rc=$?
 	fi
+	case $rc in
+	0) ok "virsh start $GUEST"; ok "guest booted (init after ${GUEST_BOOT_S}s)" ;;
+	1) ok "virsh start $GUEST"; notok "guest booted" ;;
+	*) notok "virsh start $GUEST"; notok "guest booted" ;;
+	esac
 	# while the guest holds $U2: systemctl stop mtty must refuse
 	rc=0
 	systemctl stop mtty || rc=$?

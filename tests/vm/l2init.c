@@ -75,6 +75,7 @@
 
 #define SYSLOG_READ_ALL		3
 #define SYSLOG_SIZE_BUFFER	10
+#define SYSLOG_CONSOLE_LEVEL	8
 
 static struct config {
 	unsigned long vendor;
@@ -1438,6 +1439,13 @@ int main(void)
 	}
 	setup_console();
 	say("MTTY-L2-INIT-START");
+	/*
+	 * From here on only panics go to the console (dmesg -n 1): a guest
+	 * booted without "quiet" shows its boot, but kernel messages must not
+	 * split the result lines this init and /demo.sh print there.
+	 */
+	if (klogctl(SYSLOG_CONSOLE_LEVEL, NULL, 1) < 0)
+		say("# klogctl(SYSLOG_ACTION_CONSOLE_LEVEL): %s", strerror(errno));
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = watchdog_fired;

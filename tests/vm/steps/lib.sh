@@ -199,6 +199,32 @@ dmesg_check() {
 # evaluation of the i440fx _PRT method (a 128-iteration AML loop) is the
 # slowest part of the L2 boot (docs/testing.md has the measured times).
 L2_SEQ=0
+# l2_watch QEMU_PID T0: runs beside an L2 qemu.  Notes the L2 boot time
+# when its init starts; before that, kills qemu if the guest kernel stopped
+# after an exception (a trace or panic on its console, which loglevel=5
+# shows, and no console output for L2_STALL seconds, default 180): such a
+# boot is dead, and waiting for L2_TIMEOUT would only cost time.
+l2_watch() {
+	_w_size=-1 _w_still=0
+	while sleep 1; do
+		if grep -q MTTY-L2-INIT-START "$L2_LOG"; then
+			comment "L2: init started $(($(cut -d. -f1 /proc/uptime) - $2))s after qemu start"
+			return 0
+		fi
+		_w_s=$(wc -c <"$L2_LOG")
+		if [ "$_w_s" = "$_w_size" ]; then
+			_w_still=$((_w_still + 1))
+		else
+			_w_still=0 _w_size=$_w_s
+		fi
+		if [ "$_w_still" -ge "${L2_STALL:-180}" ] &&
+			grep -Eq -e '---\[ end trace|Kernel panic|Call Trace:' "$L2_LOG"; then
+			comment "L2: kernel stopped after an exception before its init (no console output for ${_w_still}s): stopping qemu"
+			kill -KILL "$1" 2>/dev/null
+			return 0
+		fi
+	done
+}
 # shellcheck disable=SC2086 # $L2_PIN is a word list
 run_l2() {
 	_uuid=$1
@@ -214,21 +240,17 @@ run_l2() {
 		: >"$L2_LOG"
 		comment "L2: booting guest with mdev $_uuid (try $_try, timeout ${L2_TIMEOUT}s)"
 		_t0=$(cut -d. -f1 /proc/uptime)
-		# progress note (and L2 boot time) as soon as the L2 init starts
-		(
-			while sleep 1; do
-				grep -q MTTY-L2-INIT-START "$L2_LOG" || continue
-				comment "L2: init started $(($(cut -d. -f1 /proc/uptime) - _t0))s after qemu start"
-				break
-			done
-		) &
-		_poll=$!
+		# busybox timeout execs the command: $! is qemu's pid
 		timeout -s KILL "$L2_TIMEOUT" $L2_PIN qemu-system-x86_64 -accel tcg -M pc \
 			-m "${L2_MEM:-256}" -nodefaults -display none -no-reboot \
 			-kernel /l2/vmlinux -initrd /l2/initramfs.cpio \
-			-append "console=ttyS0 8250.nr_uarts=4 quiet panic=-1 no_timer_check acpi=noirq ${L2_APPEND:-}" \
+			-append "console=ttyS0 8250.nr_uarts=4 loglevel=5 panic=-1 no_timer_check acpi=noirq ${L2_APPEND:-}" \
 			-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$_uuid,addr=05.0" \
-			-serial "file:$L2_LOG" "$@" </dev/null >"$L2_LOG.qemu" 2>&1
+			-serial "file:$L2_LOG" "$@" </dev/null >"$L2_LOG.qemu" 2>&1 &
+		_qpid=$!
+		l2_watch "$_qpid" "$_t0" &
+		_poll=$!
+		wait "$_qpid"
 		_rc=$?
 		kill "$_poll" 2>/dev/null
 		wait "$_poll" 2>/dev/null
@@ -237,7 +259,8 @@ run_l2() {
 		if [ -s "$L2_LOG.qemu" ]; then
 			sed 's/^/# L2 qemu: /' "$L2_LOG.qemu"
 		fi
-		# 0: the guest kernel panicked/reset (-no-reboot), 137: timeout
+		# 0: the guest kernel panicked/reset (-no-reboot), 137: timeout or
+		# l2_watch found it stopped after an exception
 		if [ "$_try" -eq 1 ] && [ "${L2_RETRY:-1}" = 1 ] && { [ "$_rc" -eq 0 ] || [ "$_rc" -eq 137 ]; } &&
 			! grep -q MTTY-L2-INIT-START "$L2_LOG"; then
 			tr -d '\r' <"$L2_LOG" | tail -n 30 | sed 's/^/# L2 (died): /'
