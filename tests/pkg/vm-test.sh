@@ -79,6 +79,7 @@ ok "package ${DEB##*/} built"
 
 # --- 2. image and boot initramfs (tests/sysvm)
 IMG=$("$TOP/tests/sysvm/mkrootfs.sh" "$ENV_61" "$ENV_612") || die "base image failed"
+[ -f "$IMG" ] || die "base image: mkrootfs.sh printed \"$IMG\", not an image file"
 BOOT=$("$TOP/tests/sysvm/mkinitrd.sh" "$ENV_FILE") || die "boot initramfs failed"
 
 # --- 3. the local mirror for this kernel

@@ -77,7 +77,9 @@ build() {
 	size=$((size + size / 4 + 1536))
 	log "mkfs.ext4 -d (${size} MiB)"
 	rm -f "$IMG.tmp"
-	mkfs.ext4 -q -F -L mtty-sysvm -d "$tree" "$IMG.tmp" "${size}M"
+	# stdout is the image path: mkfs.ext4 says "Creating regular file"
+	# there even with -q when the file is new
+	mkfs.ext4 -q -F -L mtty-sysvm -d "$tree" "$IMG.tmp" "${size}M" >&2
 	rm -rf "$tree"
 	mv -f "$IMG.tmp" "$IMG"
 	log "built $IMG"

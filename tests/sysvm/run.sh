@@ -72,6 +72,7 @@ fi
 make -s -C "$TOP" build/l2init >/dev/null || die "cannot build build/l2init"
 
 IMG=$("$HERE/mkrootfs.sh" "$ENV_61" "$ENV_612") || die "base image failed"
+[ -f "$IMG" ] || die "base image: mkrootfs.sh printed \"$IMG\", not an image file"
 BOOT=$("$HERE/mkinitrd.sh" "$ENV_FILE") || die "boot initramfs failed"
 
 # --- the package, installed the way an operator does it
