@@ -117,7 +117,9 @@ install -m 755 "$TOP/build/l2init" "$L2ROOT/init"
 install -m 755 "$HERE/l2-demo.sh" "$L2ROOT/demo.sh"
 mk_cpio "$L2ROOT" "$STAGE/var/lib/mtty-sysvm/l2/initrd.cpio"
 rm -rf "$L2ROOT"
-cp "$VMLINUX" "$STAGE/var/lib/mtty-sysvm/l2/vmlinux"
+L2_VMLINUX=$(l2_vmlinux) || die "no L2 kernel (l2_vmlinux)"
+[ -f "$L2_VMLINUX" ] || die "no L2 kernel at '$L2_VMLINUX'"
+cp "$L2_VMLINUX" "$STAGE/var/lib/mtty-sysvm/l2/vmlinux"
 # the image is usr-merged: /lib is a symlink to usr/lib
 if [ -d "$STAGE/lib" ]; then
 	cp -a "$STAGE/lib/." "$STAGE/usr/lib/"

@@ -59,6 +59,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #define SEED_VENDOR	0x4348
@@ -1430,6 +1431,7 @@ int main(void)
 {
 	char bdfs[MAX_DEVS][64];
 	struct sigaction sa;
+	struct utsname uts;
 	int ndev, i, mounts_ok;
 
 	if (getpid() != 1) {
@@ -1465,6 +1467,8 @@ int main(void)
 	result(mounts_ok, "mounted /proc, /sys and /dev (devtmpfs)");
 
 	parse_cmdline();
+	if (uname(&uts) == 0)
+		say("# L2 kernel %s", uts.release);
 	say("# config: vendor 0x%04lx device 0x%04lx ports %ld bytes %lu timeout %ld s idle %ld s ttybase %ld demo %ld watchdog %ld",
 	    cfg.vendor, cfg.device, cfg.ports, cfg.bytes, cfg.timeout,
 	    cfg.idle, cfg.ttybase, cfg.demo, cfg.watchdog);

@@ -109,6 +109,20 @@ stage_busybox() {
 	done
 }
 
+# l2_vmlinux: path of the kernel the nested (L2) guests boot, on both host
+# lines: Debian 12's 6.1 unless MTTY_L2_LINE=6.12.  Under nested TCG (QEMU
+# 7.2) the 6.12 kernel dies in early boot in a third to a half of its boots
+# (an interrupt frame with garbage EFLAGS after a %gs-prefixed
+# cmpxchg16b or decl, then a #DB or BUG in the handler; docs/testing.md);
+# the 6.1 kernel has not once.  The driver under test runs in L1, whose
+# kernel is the line being tested.
+l2_vmlinux() {
+	local line=${MTTY_L2_LINE:-6.1} env
+	case $line in 6.1 | 6.12) ;; *) die "MTTY_L2_LINE must be 6.1 or 6.12" ;; esac
+	env=$("$VM_DIR/kernel.sh" "$line") || return 1
+	sed -n "s/^VMLINUX='\(.*\)'\$/\1/p" "$env"
+}
+
 # Write a newc cpio of directory ROOT to OUT (atomically).
 mk_cpio() {
 	local root=$1 out=$2

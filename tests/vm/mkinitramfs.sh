@@ -45,6 +45,8 @@ done
 # shellcheck disable=SC1090
 . "$ENV_FILE"
 : "${KVER:?} ${MODDIR:?} ${VMLINUX:?}"
+L2_VMLINUX=$(l2_vmlinux) || die "no L2 kernel (l2_vmlinux)"
+[ -f "$L2_VMLINUX" ] || die "no L2 kernel at '$L2_VMLINUX'"
 
 need_cmds cpio ldd xz zstd qemu-system-x86_64 lspci setserial flock
 IMG=$MTTY_CACHE/initramfs
@@ -149,7 +151,7 @@ build_l2() {
 	local out=$1 l2i=$2 root
 	root=$(mktemp -d "$IMG/.l2.XXXXXX")
 	mkdir -p "$root/l2"
-	ln "$VMLINUX" "$root/l2/vmlinux" 2>/dev/null || cp "$VMLINUX" "$root/l2/vmlinux"
+	ln "$L2_VMLINUX" "$root/l2/vmlinux" 2>/dev/null || cp "$L2_VMLINUX" "$root/l2/vmlinux"
 	ln "$l2i" "$root/l2/initramfs.cpio" 2>/dev/null || cp "$l2i" "$root/l2/initramfs.cpio"
 	mk_cpio "$root" "$out"
 	rm -rf "$root"
@@ -217,7 +219,7 @@ main() {
 				"$(command -v setserial)" /usr/share/misc/pci.ids \
 				$(elf_deps "$(command -v lspci)"); } | sha_stdin | cut -c1-16)
 		l2i=$(cached l2-initramfs "$key" build_l2_initramfs)
-		key=$( { echo "$SELF_HASH"; stat_key "$VMLINUX" "$l2i"; } | sha_stdin | cut -c1-16)
+		key=$( { echo "$SELF_HASH"; stat_key "$L2_VMLINUX" "$l2i"; } | sha_stdin | cut -c1-16)
 		l2=$(cached "l2-$KVER" "$key" build_l2 "$l2i")
 		parts+=("$l2")
 	fi
