@@ -1442,9 +1442,10 @@ int main(void)
 	setup_console();
 	say("MTTY-L2-INIT-START");
 	/*
-	 * From here on only panics go to the console (dmesg -n 1): a guest
-	 * booted without "quiet" shows its boot, but kernel messages must not
-	 * split the result lines this init and /demo.sh print there.
+	 * From here on only panics go to the console (dmesg -n 1): the guests
+	 * boot with loglevel=5 so that a dying boot shows why, but kernel
+	 * messages must not split the result lines this init and /demo.sh
+	 * print there.
 	 */
 	if (klogctl(SYSLOG_CONSOLE_LEVEL, NULL, 1) < 0)
 		say("# klogctl(SYSLOG_ACTION_CONSOLE_LEVEL): %s", strerror(errno));

@@ -45,8 +45,6 @@ done
 # shellcheck disable=SC1090
 . "$ENV_FILE"
 : "${KVER:?} ${MODDIR:?} ${VMLINUX:?}"
-L2_VMLINUX=$(l2_vmlinux) || die "no L2 kernel (l2_vmlinux)"
-[ -f "$L2_VMLINUX" ] || die "no L2 kernel at '$L2_VMLINUX'"
 
 need_cmds cpio ldd xz zstd qemu-system-x86_64 lspci setserial flock
 IMG=$MTTY_CACHE/initramfs
@@ -219,8 +217,11 @@ main() {
 				"$(command -v setserial)" /usr/share/misc/pci.ids \
 				$(elf_deps "$(command -v lspci)"); } | sha_stdin | cut -c1-16)
 		l2i=$(cached l2-initramfs "$key" build_l2_initramfs)
+		L2_VMLINUX=$(l2_vmlinux) || die "no L2 kernel (l2_vmlinux)"
+		[ -f "$L2_VMLINUX" ] || die "no L2 kernel at '$L2_VMLINUX'"
 		key=$( { echo "$SELF_HASH"; stat_key "$L2_VMLINUX" "$l2i"; } | sha_stdin | cut -c1-16)
-		l2=$(cached "l2-$KVER" "$key" build_l2 "$l2i")
+		# named after the guest's kernel: both host lines share one part
+		l2=$(cached "l2-$(basename "$(dirname "$L2_VMLINUX")")" "$key" build_l2 "$l2i")
 		parts+=("$l2")
 	fi
 
