@@ -87,6 +87,21 @@ static void __maybe_unused probe(struct eventfd_ctx *ctx)
 }
 C
 
+# Linux 6.19 moved VFIO_DEVICE_GET_REGION_INFO into the VFIO core: it calls
+# vfio_device_ops.get_region_info_caps and answers -EINVAL without it; the
+# ioctl no longer reaches .ioctl.
+probe get_region_info_caps MTTY_HAVE_GET_REGION_INFO_CAPS <<'C'
+#include <linux/vfio.h>
+static int probe_info(struct vfio_device *vdev, struct vfio_region_info *info,
+		      struct vfio_info_cap *caps)
+{
+	return 0;
+}
+const struct vfio_device_ops probe_ops __maybe_unused = {
+	.get_region_info_caps = probe_info,
+};
+C
+
 targets=""
 for p in $probes; do
 	targets="$targets ${p%%:*}.o"

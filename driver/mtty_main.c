@@ -473,30 +473,58 @@ static int mtty_get_device_info(unsigned long arg)
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
+/*
+ * The one description of the regions: config space, one I/O BAR per port,
+ * everything else present but empty.  Only offset, size and flags are set;
+ * the callers own argsz and the capability chain (none here).
+ */
+static int mtty_region_info(struct mtty_state *s, struct vfio_region_info *info)
+{
+	if (info->index >= VFIO_PCI_NUM_REGIONS)
+		return -EINVAL;
+
+	info->offset = MTTY_REGION_OFFSET(info->index);
+	info->cap_offset = 0;
+	info->size = 0;
+	info->flags = 0;
+	if (info->index == VFIO_PCI_CONFIG_REGION_INDEX)
+		info->size = MTTY_PCI_CFG_SIZE;
+	else if (info->index < s->model.nports)
+		info->size = MTTY_BAR_SIZE;
+	if (info->size)
+		info->flags = VFIO_REGION_INFO_FLAG_READ |
+			      VFIO_REGION_INFO_FLAG_WRITE;
+	return 0;
+}
+
+#ifdef MTTY_HAVE_GET_REGION_INFO_CAPS
+/* Linux 6.19+: the VFIO core copies the ioctl in and out and calls this. */
+static int mtty_get_region_info_caps(struct vfio_device *vdev,
+				     struct vfio_region_info *info,
+				     struct vfio_info_cap *caps)
+{
+	struct mtty_state *s = container_of(vdev, struct mtty_state, vdev);
+
+	return mtty_region_info(s, info);
+}
+#else
+/* Before Linux 6.19 VFIO_DEVICE_GET_REGION_INFO reaches the driver. */
 static int mtty_get_region_info(struct mtty_state *s, unsigned long arg)
 {
 	size_t minsz = offsetofend(struct vfio_region_info, offset);
 	struct vfio_region_info info;
+	int ret;
 
 	if (copy_from_user(&info, (void __user *)arg, minsz))
 		return -EFAULT;
-	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_REGIONS)
+	if (info.argsz < minsz)
 		return -EINVAL;
-
-	info.offset = MTTY_REGION_OFFSET(info.index);
-	info.cap_offset = 0;
-	info.size = 0;
-	info.flags = 0;
-	if (info.index == VFIO_PCI_CONFIG_REGION_INDEX)
-		info.size = MTTY_PCI_CFG_SIZE;
-	else if (info.index < s->model.nports)
-		info.size = MTTY_BAR_SIZE;
-	if (info.size)
-		info.flags = VFIO_REGION_INFO_FLAG_READ |
-			     VFIO_REGION_INFO_FLAG_WRITE;
-
+	ret = mtty_region_info(s, &info);
+	if (ret)
+		return ret;
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
+#endif
 
 static int mtty_get_irq_info(unsigned long arg)
 {
@@ -526,8 +554,10 @@ static long mtty_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	switch (cmd) {
 	case VFIO_DEVICE_GET_INFO:
 		return mtty_get_device_info(arg);
+#ifndef MTTY_HAVE_GET_REGION_INFO_CAPS
 	case VFIO_DEVICE_GET_REGION_INFO:
 		return mtty_get_region_info(s, arg);
+#endif
 	case VFIO_DEVICE_GET_IRQ_INFO:
 		return mtty_get_irq_info(arg);
 	case VFIO_DEVICE_SET_IRQS:
@@ -625,6 +655,9 @@ static const struct vfio_device_ops mtty_vfio_ops = {
 	.read = mtty_read,
 	.write = mtty_write,
 	.ioctl = mtty_ioctl,
+#ifdef MTTY_HAVE_GET_REGION_INFO_CAPS
+	.get_region_info_caps = mtty_get_region_info_caps,
+#endif
 	.request = mtty_request,
 };
 
