@@ -77,6 +77,7 @@ phase tools build_tools
 
 phase fuzz-model make -s fuzz-check
 phase pkg tests/pkg/check.sh
+phase fleet tests/fleet/check.sh
 phase sysvm-static tests/sysvm/static.sh
 phase security tests/fuzz/security.sh
 

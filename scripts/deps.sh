@@ -14,7 +14,12 @@ PKGS=(
 	shellcheck clang libclang-rt-14-dev
 	mmdebstrap e2fsprogs libvirt0 libxml2-utils
 	linux-source-6.12
+	python3 python3-yaml python3-nova python3-oslo.config python3-libvirt nodejs
 )
+# npm for the fleet checks (tests/fleet): Debian's package, unless an npm
+# came with another nodejs (NodeSource's nodejs ships npm and conflicts
+# with Debian's npm package)
+command -v npm >/dev/null || PKGS+=(npm)
 
 check_only=
 if [ "${1:-}" = --check ]; then

@@ -284,6 +284,9 @@ phase3() {
 	check "virsh nodedev-list --cap mdev shows both devices" \
 		bash -c 'grep -q "mdev_${1//-/_}" <<<"$3" && grep -q "mdev_${2//-/_}" <<<"$3"' _ "$U1" "$U2" "$out"
 	run virsh nodedev-list --cap mdev_types
+	# the node-device XML that tests/fleet/nova_mdev.py gives Nova (recorded)
+	run virsh nodedev-dumpxml mtty_mtty
+	run virsh nodedev-dumpxml "mdev_${U1//-/_}_mtty"
 	mkdir -p /root/xml
 	check "mtty-xml.sh writes XML for $U5 (node device)" \
 		run "$XMLGEN" -u "$U5" -n nd -t mtty-1 -o /root/xml
