@@ -16,7 +16,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 MODEL_SRCS := driver/mtty_uart.c driver/mtty_pci.c driver/mtty_model.c
 STATIC_CFLAGS := -static -O2 -Wall -Wextra -Werror
 
-.PHONY: all deps modules unit lint tools vm-test check sysvm-test demo clean
+.PHONY: all deps modules unit lint tools vm-test check check-full sysvm-test demo clean
 
 all: modules
 
@@ -37,11 +37,16 @@ build/vfio_client: tests/vm/vfio_client.c
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) -o $@ $<
 
+TESTLIB := tests/lib/tap.c tests/lib/vfio_dev.c
+build/vfio_mig: tests/vm/vfio_mig.c $(TESTLIB) tests/lib/*.h driver/mtty_uart.h
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_CFLAGS) -Itests/lib -Idriver -o $@ tests/vm/vfio_mig.c $(TESTLIB)
+
 build/l2init: tests/vm/l2init.c
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) -pthread -o $@ $<
 
-tools: build/vfio_client build/l2init build/vfio_fuzz
+tools: build/vfio_client build/l2init build/vfio_fuzz build/vfio_mig
 
 lint: deps
 	@scripts/lint.sh
@@ -49,14 +54,21 @@ lint: deps
 vm-test: modules tools
 	@for k in $(KERNELS); do \
 		tests/vm/run.sh --kernel $$k --ko build/$$k/driver/mtty.ko \
-			--bin build/vfio_client --l2init build/l2init || exit 1; \
+			--bin build/vfio_client --bin build/vfio_fuzz \
+			--bin build/vfio_mig --l2init build/l2init || exit 1; \
 	done
 
 check: deps
 	@scripts/check.sh
 
+# every kernel line in every VM kind, and the package VM test on both
+# Debian 12 lines (see docs/testing.md for the last run)
+check-full: deps
+	@MTTY_FULL=1 scripts/check.sh
+	@$(MAKE) pkg-vm-test KERNELS="6.1 6.12"
+
 # The operator-stack VM test (systemd, udev, mdevctl, libvirt on a booted
-# Debian 12 image); not yet part of `make check`, see docs/testing.md.
+# Debian 12 image); make check runs it on one line, check-full on both.
 sysvm-test: deps modules tools
 	@for k in $(KERNELS); do tests/sysvm/run.sh --kernel $$k || exit 1; done
 
