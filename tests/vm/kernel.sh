@@ -325,10 +325,15 @@ write_env() {
 	[ -e "$kconfig" ] || kconfig=$dest/usr/lib/modules/$KVER/config
 
 	# Headers reference these by absolute path (Makefile include and the
-	# scripts/tools symlinks resolved from /usr/src).  Build roots
-	# (scripts/build-root.sh) make the same links in their own view.
+	# scripts/tools symlinks resolved from /usr/src; from 7.0 the arch
+	# Makefile also sets KBUILD_OUTPUT=/usr/src/linux-headers-<kver>).
+	# Build roots (scripts/build-root.sh) make the same links in their own
+	# view.
 	common=$(cd "$dest/usr/src" && ls -d linux-headers-*-common)
 	ensure_link "/usr/src/$common" "$dest/usr/src/$common"
+	if grep -q '^KBUILD_OUTPUT *= */usr/src/' "$dest/usr/src/linux-headers-$KVER/Makefile"; then
+		ensure_link "/usr/src/linux-headers-$KVER" "$dest/usr/src/linux-headers-$KVER"
+	fi
 	for kb in "$dest"/usr/lib/linux-kbuild-*; do
 		ensure_link "/usr/lib/${kb##*/}" "$kb"
 	done
