@@ -73,10 +73,19 @@ cc_pkg() {
 
 # make_root SUITE PKG...: build the root if missing (caller holds the lock).
 make_root() {
-	local suite=$1 dir=$2 tmp logf t0
+	local suite=$1 dir=$2 tmp logf t0 o v aptopts
 	shift 2
 	[ -e "$dir/.mtty-root" ] && return 0
-	need_cmds mmdebstrap
+	need_cmds mmdebstrap apt-config
+	# mmdebstrap ignores the host's apt.conf.d; pass on its policy on
+	# Release file dates (apt-suite.sh, which resolves the kernels, reads
+	# it), e.g. Acquire::Check-Valid-Until "false" for a mirror snapshot
+	# whose unstable Release is past its Valid-Until.
+	aptopts=()
+	for o in Acquire::Check-Valid-Until Acquire::Check-Date; do
+		v=$(apt-config dump "$o" | sed -n "s/^$o \"\(.*\)\";\$/\1/p")
+		[ -z "$v" ] || aptopts+=("--aptopt=$o \"$v\"")
+	done
 	tmp=$MTTY_CACHE/roots/.tmp-${dir##*/}.$$
 	logf=$MTTY_CACHE/roots/${dir##*/}.log
 	rm -rf "$tmp"
@@ -87,7 +96,7 @@ make_root() {
 			IFS=,
 			echo "$*"
 		)" \
-		--aptopt='Acquire::Languages "none"' \
+		--aptopt='Acquire::Languages "none"' "${aptopts[@]}" \
 		--dpkgopt='path-exclude=/usr/share/man/*' \
 		--dpkgopt='path-exclude=/usr/share/locale/*' \
 		--dpkgopt='path-exclude=/usr/share/doc/*' \
