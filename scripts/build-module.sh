@@ -18,7 +18,13 @@ line=${1:?usage: build-module.sh 6.1|6.12|trixie|trixie-backports|unstable}
 envfile=$("$top/tests/vm/kernel.sh" "$line")
 # shellcheck source=/dev/null
 . "$envfile"
-line=$KLINE # canonical name (aliases: deb13, bpo, sid)
+if [ "$line" != "$KLINE" ]; then
+	# an alias (deb13, bpo, sid): build/ALIAS -> build/LINE for the callers
+	# that look for build/$k/driver/mtty.ko
+	mkdir -p "$top/build"
+	ln -sfn "$KLINE" "$top/build/$line"
+	line=$KLINE
+fi
 
 out=$top/build/$line/driver
 mkdir -p "$out"

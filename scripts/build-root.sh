@@ -86,6 +86,12 @@ make_root() {
 		v=$(apt-config dump "$o" | sed -n "s/^$o \"\(.*\)\";\$/\1/p")
 		[ -z "$v" ] || aptopts+=("--aptopt=$o \"$v\"")
 	done
+	# fail fast, naming the package, if the suite lacks one (e.g. a compiler
+	# that has not reached it yet)
+	for o in "$@"; do
+		"$top/scripts/apt-suite.sh" "$suite" show --no-all-versions "$o" >/dev/null 2>&1 ||
+			die "cannot make a $suite build root: package $o is not installable from $suite (scripts/apt-suite.sh $suite policy $o)"
+	done
 	tmp=$MTTY_CACHE/roots/.tmp-${dir##*/}.$$
 	logf=$MTTY_CACHE/roots/${dir##*/}.log
 	rm -rf "$tmp"
