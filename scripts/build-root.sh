@@ -150,10 +150,9 @@ root_for_env() {
 
 # The part that runs inside the private mount namespace (unshare -m).
 run_inner() {
-	local root=$1 envf=$2 dir=$3 ns kroot p
-	shift 3
+	local ns=$1 root=$2 envf=$3 dir=$4 kroot p
+	shift 4
 	kroot=$(env_get "$envf" KROOT)
-	ns=$(mktemp -d "${TMPDIR:-/tmp}/mtty-root.XXXXXX")
 	mount -t tmpfs -o mode=755 mtty-root "$ns"
 	mkdir "$ns/upper" "$ns/work" "$ns/root"
 	mount -t overlay overlay \
@@ -182,7 +181,7 @@ run_inner() {
 }
 
 run() {
-	local envf=$1 dir=$2 root
+	local envf=$1 dir=$2 root ns rc
 	shift 2
 	[ "${1:-}" = -- ] && shift
 	[ $# -gt 0 ] || usage
@@ -190,7 +189,13 @@ run() {
 	need_cmds unshare chroot mount
 	dir=$(cd "$dir" && pwd -P)
 	root=$(root_for_env "$envf")
-	unshare -m --propagation private "$0" --run-inner "$root" "$envf" "$dir" "$@"
+	# the namespace's tmpfs (overlay upper layer and mount point) is mounted
+	# here; only this empty directory is left on the host, removed after
+	ns=$(mktemp -d "${TMPDIR:-/tmp}/mtty-root.XXXXXX")
+	rc=0
+	unshare -m --propagation private "$0" --run-inner "$ns" "$root" "$envf" "$dir" "$@" || rc=$?
+	rmdir "$ns" 2>/dev/null || true
+	return "$rc"
 }
 
 [ $# -ge 1 ] || usage
