@@ -26,6 +26,49 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mtty-conftest.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
+# Before the probes: can this compiler build a module for this kernel at
+# all?  If not, every probe fails and the real cause (a kernel built by a
+# newer compiler, kbuild tools linked against a newer glibc) would be
+# reported as a missing API.
+mkdir "$tmp/cc"
+printf '#include <linux/module.h>\nMODULE_LICENSE("GPL");\n' >"$tmp/cc/mtty_cc.c"
+# shellcheck disable=SC2016 # make syntax, not shell
+printf '$(info mtty-conftest-cc: $(strip $(CC)))\nobj-m += mtty_cc.o\n' >"$tmp/cc/Kbuild"
+if ! make -C "$kdir" M="$tmp/cc" "$@" modules >"$tmp/cc.log" 2>&1 || [ ! -s "$tmp/cc/mtty_cc.ko" ]; then
+	conf=$kdir/include/config/auto.conf
+	[ -e "$conf" ] || conf=$kdir/.config
+	built=$(sed -n 's/^CONFIG_CC_VERSION_TEXT=//p' "$conf" 2>/dev/null | sed 's/^"\(.*\)"$/\1/')
+	tried=$(sed -n 's/^mtty-conftest-cc: //p' "$tmp/cc.log" | head -n1)
+	tried_bin=${tried##* }
+	if [ -z "$tried" ]; then
+		tried="unknown (kbuild failed before compiling; see below)"
+	elif command -v "$tried_bin" >/dev/null 2>&1; then
+		tried="$tried = $("$tried_bin" --version 2>/dev/null | head -n1)"
+	else
+		tried="$tried (not installed here)"
+	fi
+	# Debian's compiler package: the command without its target triplet
+	pkg=${built%% *}
+	pkg=${pkg##*-linux-gnu-}
+	case $pkg in
+	gcc | gcc-[0-9]* | clang*) ;;
+	*) pkg="the compiler named above" ;;
+	esac
+	release=$(cat "$kdir/include/config/kernel.release" 2>/dev/null || echo "$kdir")
+	case $release in
+	*+deb12-* | 6.1.0-*) root=bookworm ;;
+	*+deb13-*) root=trixie ;;
+	*) root=unstable ;;
+	esac
+	echo "conftest: cannot build a trivial module for $release with this compiler and kbuild." >&2
+	echo "conftest:   the kernel was built with: ${built:-unknown (no CONFIG_CC_VERSION_TEXT in $conf)}" >&2
+	echo "conftest:   the compiler tried:        $tried" >&2
+	echo "conftest: build it with $pkg (Debian package $pkg) on a system of the kernel's release (its kbuild tools need that release's glibc);" >&2
+	echo "conftest: from the mtty source tree: build in a Debian root: scripts/build-root.sh $root (scripts/build-module.sh LINE does it)." >&2
+	grep -E 'error|Error 1|not found|GLIBC|unrecognized' "$tmp/cc.log" | sed -n '1,12s/^/conftest: | /p' >&2
+	exit 1
+fi
+
 printf 'ccflags-y += -Werror\n' >"$tmp/Kbuild"
 probes=""
 

@@ -5,7 +5,9 @@
 # logic: tests/pkg/build-deb.sh), then checks its metadata, contents and
 # maintainer scripts, lintian, the man pages, the fleet manifests, a real
 # DKMS build on this host from the package's /usr/src tree against each
-# kernel line's headers (private DKMS trees, nothing installed), the
+# kernel line's headers (private DKMS trees, nothing installed), the same
+# inside build roots against $DKMS_ROOT_KERNELS (trixie-backports,
+# unstable), the compiler error for a 7.x kernel with gcc-12, the
 # BUILD_EXCLUSIVE_CONFIG skip, and the `make install`/`uninstall` layout.
 # Prints ok/not ok lines and "pkg: N passed, N failed".
 
@@ -15,6 +17,8 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 KERNELS=${KERNELS:-6.1 6.12}
+# kernels whose DKMS build runs inside a build root (scripts/build-root.sh)
+DKMS_ROOT_KERNELS=${DKMS_ROOT_KERNELS:-trixie-backports unstable}
 pass=0
 fail=0
 ok() { echo "ok - $*"; pass=$((pass + 1)); }
@@ -198,6 +202,72 @@ for k in $KERNELS; do
 	check "DKMS-built module's MODULE_VERSION is $ver" \
 		test "$(modinfo -F version "$ko")" = "$ver"
 done
+
+# ---- DKMS inside build roots, for kernels this host cannot build for ----
+# (scripts/build-root.sh: the kernel's own Debian release and compiler; the
+# root's own dkms, from the package's /usr/src tree, private trees)
+for k in $DKMS_ROOT_KERNELS; do
+	if ! envf=$(tests/vm/kernel.sh "$k"); then
+		notok "kernel $k headers for the DKMS build (tests/vm/kernel.sh)"
+		continue
+	fi
+	KVER=$(sed -n "s/^KVER='\(.*\)'$/\1/p" "$envf")
+	KDIR=$(sed -n "s/^KDIR='\(.*\)'$/\1/p" "$envf")
+	if ! root=$(scripts/build-root.sh --for "$envf" 2>"$work/root-$k.log"); then
+		sed 's/^/# /' "$work/root-$k.log"
+		notok "build root for $KVER (scripts/build-root.sh --for)"
+		continue
+	fi
+	rt=$work/dkms-root-$k
+	mkdir -p "$rt/tree" "$rt/inst"
+	R=(scripts/build-root.sh --run "$envf" "$work" --
+		dkms --dkmstree "$rt/tree" --sourcetree "$dk/src" --installtree "$rt/inst")
+	t0=$(date +%s)
+	if "${R[@]}" add -m mtty -v "$ver" >"$work/dkms-root-$k.log" 2>&1 &&
+		"${R[@]}" build -m mtty -v "$ver" -k "$KVER" --kernelsourcedir "$KDIR" -j 2 \
+			>>"$work/dkms-root-$k.log" 2>&1; then
+		ok "dkms build for $KVER in the ${root##*/} root ($(($(date +%s) - t0))s, $(sed -n 's/^dkms //p' "$root/.mtty-root"))"
+	else
+		sed 's/^/# /' "$work/dkms-root-$k.log"
+		find "$rt/tree" -name make.log -path "*$KVER*" -exec tail -n 30 {} \; | sed 's/^/# /'
+		notok "dkms build for $KVER in the ${root##*/} root"
+		continue
+	fi
+	ko=$(find "$rt/tree/mtty/$ver/$KVER" -name 'mtty.ko*' | head -n1)
+	check "DKMS-built module (root) is for $KVER" \
+		bash -c 'modinfo -F vermagic "$1" | grep -q "^$2 "' _ "$ko" "$KVER"
+	check "DKMS-built module's (root) MODULE_VERSION is $ver" \
+		test "$(modinfo -F version "$ko")" = "$ver"
+done
+
+# ---- a 7.x kernel with this host's gcc-12: a clear compiler error ----
+if envf=$(tests/vm/kernel.sh trixie-backports); then
+	KVER=$(sed -n "s/^KVER='\(.*\)'$/\1/p" "$envf")
+	KDIR=$(sed -n "s/^KDIR='\(.*\)'$/\1/p" "$envf")
+	KCC=$(sed -n "s/^KCC='\(.*\)'$/\1/p" "$envf")
+	echo "# building for $KVER (built by $KCC) with gcc-12"
+	cc12=$work/cc12
+	cp -a "$work/root/usr/src/mtty-$ver" "$cc12"
+	make -C "$cc12" KDIR="$KDIR" CC=gcc-12 >"$work/cc12.log" 2>&1
+	rc=$?
+	sed 's/^/# /' "$work/cc12.log"
+	check "gcc-12 against $KVER: the build fails" test "$rc" -ne 0
+	want=(
+		"conftest: cannot build a trivial module for $KVER with this compiler and kbuild."
+		"conftest:   the kernel was built with: $KCC"
+		"conftest:   the compiler tried:        gcc-12 = $(gcc-12 --version | head -n1)"
+		"conftest: build it with gcc-14 (Debian package gcc-14) on a system of the kernel's release (its kbuild tools need that release's glibc);"
+		"conftest: from the mtty source tree: build in a Debian root: scripts/build-root.sh trixie (scripts/build-module.sh LINE does it)."
+	)
+	[[ $KCC == *gcc-14* ]] || want[3]=${want[3]//gcc-14/${KCC%% *}}
+	check "... and says so: the kernel's compiler, the one tried, the package and the build root" \
+		bash -c 'for l in "${@:2}"; do grep -qxF -- "$l" "$1" || { echo "# missing: $l"; exit 1; }; done' \
+		_ "$work/cc12.log" "${want[@]}"
+	check "... not a missing mdev API" bash -c '! grep -q "lacks mdev_register_parent" "$1"' _ "$work/cc12.log"
+else
+	notok "kernel trixie-backports headers (tests/vm/kernel.sh) for the gcc-12 check"
+fi
+
 # a kernel without VFIO mdev support: DKMS skips it with status 77 and says why
 fk=$work/fake-kernel
 mkdir -p "$fk"
