@@ -116,7 +116,9 @@ mutants() {
 	mutant intx-unmask-lost mtty_model.c \
 		'/^unsigned int mtty_model_intx_unmask/,/^}/{s/return model_update(m, 0);/return 0;/}'
 	mutant cfg-ignores-wmask mtty_pci.c 's/| (b \& m);/| b;/'
-	mutant break-no-nul mtty_uart.c 's/fifo_push(\&u->rx, 0);/;/'
+	mutant break-no-nul mtty_uart.c 's/fifo_push(\&u->rx, 0, MTTY_LSR_BI);/;/'
+	mutant bi-with-newest-byte mtty_uart.c \
+		's/val |= u->rx.err\[u->rx.head\] \& MTTY_LSR_CHAR_ERR_MASK;/val |= u->rx.err[(u->rx.head + u->rx.count - 1) % MTTY_FIFO_MAX];/'
 	mutant lsr-keeps-errors mtty_uart.c '/^static u8 uart_read_lsr/,/^}/{s/u->lsr_err = 0;/;/}'
 }
 
