@@ -168,55 +168,46 @@ static bool cfg_field_ok(const struct mtty_pci *p, unsigned int off,
 	return true;
 }
 
-struct mig_fifo {
-	u8 count;
-	const u8 *data;
-	const u8 *err;
-};
-
-static int load_fifo(struct mig_in *in, struct mig_fifo *f,
+static int load_fifo(struct mig_in *in, struct mtty_fifo *f,
 		     unsigned int depth, bool rx)
 {
+	const u8 *data, *err;
 	unsigned int i;
+	u8 count;
 	int ret;
 
-	ret = in_u8(in, &f->count);
+	ret = in_u8(in, &count);
 	if (ret)
 		return ret;
-	if (f->count > depth)
+	if (count > depth)
 		return -EINVAL;
-	f->data = in_bytes(in, f->count);
-	f->err = in_bytes(in, f->count);
-	if (!f->data || !f->err)
+	data = in_bytes(in, count);
+	err = in_bytes(in, count);
+	if (!data || !err)
 		return -EMSGSIZE;
-	for (i = 0; i < f->count; i++) {
+	for (i = 0; i < count; i++) {
 		/* only the break NUL carries an error in this model */
-		if (f->err[i] && (!rx || f->err[i] != MTTY_LSR_BI ||
-				  f->data[i]))
+		if (err[i] && (!rx || err[i] != MTTY_LSR_BI || data[i]))
 			return -EINVAL;
 	}
+	memset(f->err, 0, sizeof(f->err));
+	memcpy(f->data, data, count);
+	memcpy(f->err, err, count);
+	f->head = 0;
+	f->count = count;
 	return 0;
 }
 
-static void apply_fifo(struct mtty_fifo *dst, const struct mig_fifo *f)
-{
-	memset(dst->err, 0, sizeof(dst->err));
-	memcpy(dst->data, f->data, f->count);
-	memcpy(dst->err, f->err, f->count);
-	dst->head = 0;
-	dst->count = f->count;
-}
-
-static int load_port(struct mig_in *in, struct mtty_uart *u, bool apply)
+/* Parse and check one port record into @t (a scratch UART like @u). */
+static int load_port(struct mig_in *in, const struct mtty_uart *u,
+		     struct mtty_uart *t)
 {
 	u8 ier_mask = u->deep ? MTTY_IER_16750_MASK : MTTY_IER_16550A_MASK;
 	u8 mcr_mask = u->deep ? MTTY_MCR_16750_MASK : MTTY_MCR_16550A_MASK;
 	u8 fcr_bits = MTTY_FCR_ENABLE | MTTY_FCR_DMA_SELECT |
 		      MTTY_FCR_TRIGGER_MASK;
 	u8 r[10];	/* IER LCR MCR LSR MSR SCR DLL DLM FCR flags */
-	struct mig_fifo rx, tx;
 	unsigned int depth, i;
-	bool fifo64, thre;
 	int ret;
 
 	for (i = 0; i < sizeof(r); i++) {
@@ -224,44 +215,37 @@ static int load_port(struct mig_in *in, struct mtty_uart *u, bool apply)
 		if (ret)
 			return ret;
 	}
-	fifo64 = r[9] & MTTY_MIG_PORT_FIFO64;
-	thre = r[9] & MTTY_MIG_PORT_THRE;
 	if ((r[0] & ~ier_mask) || (r[2] & ~mcr_mask) ||
 	    (r[3] & ~MTTY_LSR_OE) || (r[4] & ~MTTY_MSR_DELTA_MASK) ||
 	    (r[8] & ~fcr_bits) || (r[8] && !(r[8] & MTTY_FCR_ENABLE)) ||
 	    (r[9] & ~(MTTY_MIG_PORT_FIFO64 | MTTY_MIG_PORT_THRE)) ||
-	    (fifo64 && !u->deep))
+	    ((r[9] & MTTY_MIG_PORT_FIFO64) && !u->deep))
 		return -EINVAL;
 
-	if (!(r[8] & MTTY_FCR_ENABLE))
-		depth = 1;
-	else
-		depth = fifo64 ? MTTY_FIFO_16750 : MTTY_FIFO_16550A;
-	ret = load_fifo(in, &rx, depth, true);
+	*t = *u;	/* identity and statistics stay the destination's */
+	t->ier = r[0];
+	t->lcr = r[1];
+	t->mcr = r[2];
+	t->lsr_err = r[3];
+	t->msr_delta = r[4];
+	t->scr = r[5];
+	t->dll = r[6];
+	t->dlm = r[7];
+	t->fcr = r[8];
+	t->fifo64 = r[9] & MTTY_MIG_PORT_FIFO64;
+	t->thre_int = r[9] & MTTY_MIG_PORT_THRE;
+
+	depth = mtty_uart_fifo_depth(t);
+	ret = load_fifo(in, &t->rx, depth, true);
 	if (ret)
 		return ret;
-	ret = load_fifo(in, &tx, depth, false);
+	ret = load_fifo(in, &t->tx, depth, false);
 	if (ret)
 		return ret;
 	/* the transmitter only holds bytes the full receiver cannot take */
-	if ((tx.count && rx.count != depth) || (thre && tx.count))
+	if ((t->tx.count && t->rx.count != depth) ||
+	    (t->thre_int && t->tx.count))
 		return -EINVAL;
-
-	if (!apply)
-		return 0;
-	u->ier = r[0];
-	u->lcr = r[1];
-	u->mcr = r[2];
-	u->lsr_err = r[3];
-	u->msr_delta = r[4];
-	u->scr = r[5];
-	u->dll = r[6];
-	u->dlm = r[7];
-	u->fcr = r[8];
-	u->fifo64 = fifo64;
-	u->thre_int = thre;
-	apply_fifo(&u->rx, &rx);
-	apply_fifo(&u->tx, &tx);
 	return 0;
 }
 
@@ -276,7 +260,8 @@ static int mig_parse(struct mtty_model *m, const u8 *buf, size_t len,
 	u8 nports, card, mode, irqf, line;
 	u16 version, cmd;
 	u32 magic, bar[MTTY_MAX_PORTS_PER_DEV];
-	unsigned int i;
+	struct mtty_uart t;
+	unsigned int i, pending = 0;
 	int ret;
 
 	ret = in_le32(&in, &magic);
@@ -313,12 +298,22 @@ static int mig_parse(struct mtty_model *m, const u8 *buf, size_t len,
 			return -EINVAL;
 	}
 	for (i = 0; i < nports; i++) {
-		ret = load_port(&in, &m->uart[i], apply);
+		ret = load_port(&in, &m->uart[i], &t);
 		if (ret)
 			return ret;
+		pending |= mtty_uart_sources(&t);
+		if (apply)
+			m->uart[i] = t;
 	}
 	if (in.pos != in.len)
 		return -EMSGSIZE;
+	/*
+	 * A card in INTx mode with its line high, unmasked and enabled would
+	 * have signalled and automasked: no device is ever in that state.
+	 */
+	if (mode == MTTY_IRQ_INTX && pending && !(irqf & MTTY_MIG_IRQ_MASKED) &&
+	    !(cmd & MTTY_PCI_CMD_INTX_DIS))
+		return -EINVAL;
 
 	if (apply) {
 		m->irq_mode = mode;

@@ -92,7 +92,9 @@ long mtty_model_save(const struct mtty_model *m, u8 *buf, size_t len);
  *               unknown interrupt mode, a FIFO count above the depth of the
  *               saved FIFO mode, an inconsistent combination (64-byte mode
  *               on a 16550A, THRE pending with TX data, TX data with RX
- *               room, an error flag other than BI on a NUL)
+ *               room, an error flag other than BI on a NUL, INTx mode with
+ *               an interrupt pending, INTx enabled and not automasked:
+ *               the card would have signalled and masked)
  * On error @m is untouched.  On success *@sig (if @sig is not NULL) gets
  * the MTTY_SIG_* the caller must deliver: the interrupt outputs are
  * re-evaluated as after any change (see mtty_model_refresh()).

@@ -465,6 +465,7 @@ MUT(m_rxe_oe, s->port[0].rxe[1] = 0x02)
 MUT(m_rxe_bi_data, s->port[0].rxe[0] = 0x10)
 MUT(m_rxe_bi_pe, s->port[0].rxe[2] = 0x14)
 MUT(m_txe, s->port[1].txe[2] = 0x10)
+MUT(m_intx_unsignalled, { s->irqf = 0; s->cmd = 0x0005; })
 
 static const struct bad bads[] = {
 	{ "magic", m_magic, -EBADMSG },
@@ -518,6 +519,8 @@ static const struct bad bads[] = {
 	{ "BI on a non-NUL", m_rxe_bi_data, -EINVAL },
 	{ "BI with PE", m_rxe_bi_pe, -EINVAL },
 	{ "TX error flag", m_txe, -EINVAL },
+	{ "INTx pending, enabled, not automasked", m_intx_unsignalled,
+	  -EINVAL },
 };
 
 TEST(mig_rejects_every_bad_field)
@@ -555,6 +558,19 @@ TEST(mig_rejects_every_bad_field)
 	s.irqf = 1;
 	s.mode = 0;
 	CHECK_EQ(try_spec(&s, false), 0, "full-range fields accepted");
+	/* INTx pending and unmasked is fine while INTx is disabled ... */
+	base_spec(&s, false);
+	s.irqf = 0;
+	CHECK_EQ(try_spec(&s, false), 0, "INTx disabled: unmasked ok");
+	/* ... or with nothing pending */
+	s.cmd = 0x0005;
+	s.port[0].ier = 0;
+	s.port[1].ier = 0;
+	CHECK_EQ(try_spec(&s, false), 0, "INTx: nothing pending");
+	s.port[1].ier = 0x08;
+	CHECK_EQ(try_spec(&s, false), 0, "INTx: MSI deltas 0, nothing pending");
+	s.port[1].ier = 0x01;
+	CHECK_EQ(try_spec(&s, false), -EINVAL, "INTx: RX data pending");
 	/* 64-byte mode with the FIFO off is a reachable state (depth 1) */
 	base_spec(&s, true);
 	s.port[0].fcr = 0;
