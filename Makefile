@@ -18,10 +18,12 @@ CC ?= cc
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-Idriver -Itests/unit
-MODEL_SRCS := driver/mtty_uart.c driver/mtty_pci.c driver/mtty_model.c
+MODEL_SRCS := driver/mtty_uart.c driver/mtty_pci.c driver/mtty_model.c \
+	driver/mtty_mig.c
 STATIC_CFLAGS := -static -O2 -Wall -Wextra -Werror
 
-.PHONY: all deps modules modules-all unit lint tools vm-test check check-full sysvm-test demo clean
+.PHONY: all deps modules modules-all unit lint tools vm-test check check-full sysvm-test \
+	demo clean golden
 
 all: modules
 
@@ -38,8 +40,22 @@ build/unit/test_model: tests/unit/test_model.c tests/unit/unit.h $(MODEL_SRCS) d
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_model.c $(MODEL_SRCS)
 
-unit: build/unit/test_model
+build/unit/test_mig: tests/unit/test_mig.c tests/unit/unit.h $(MODEL_SRCS) driver/*.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_mig.c $(MODEL_SRCS)
+
+unit: build/unit/test_model build/unit/test_mig
 	build/unit/test_model
+	build/unit/test_mig tests/golden
+
+# The golden migration streams (tests/golden/*.bin) are a committed
+# contract: regenerate them only for a new stream version.
+build/mkgolden: tests/golden/mkgolden.c $(MODEL_SRCS) driver/*.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/golden/mkgolden.c $(MODEL_SRCS)
+
+golden: build/mkgolden
+	build/mkgolden tests/golden
 
 build/vfio_client: tests/vm/vfio_client.c
 	@mkdir -p $(@D)

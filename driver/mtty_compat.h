@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * mtty_compat.h - the only place where the pure device model meets its
- * environment.  The model sources (mtty_uart.c, mtty_pci.c, mtty_model.c)
- * include nothing but this header and their own, so the same files build in
- * Kbuild and in the userspace unit tests and fuzzers.
+ * environment.  The model sources (mtty_uart.c, mtty_pci.c, mtty_model.c,
+ * mtty_mig.c) include nothing but this header and their own, so the same
+ * files build in Kbuild and in the userspace unit tests and fuzzers.
+ * Error codes are the kernel's (<linux/errno.h>) or libc's (<errno.h>);
+ * both are the Linux values.
  */
 #ifndef MTTY_COMPAT_H
 #define MTTY_COMPAT_H
 
 #ifdef __KERNEL__
+#include <linux/errno.h>
 #include <linux/types.h>
 #include <linux/string.h>
 #else
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>

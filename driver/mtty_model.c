@@ -125,3 +125,13 @@ unsigned int mtty_model_intx_unmask(struct mtty_model *m)
 	m->intx_masked = false;
 	return model_update(m, 0);
 }
+
+unsigned int mtty_model_refresh(struct mtty_model *m)
+{
+	unsigned int src = 0;
+	unsigned int i;
+
+	for (i = 0; i < m->nports; i++)
+		src |= mtty_uart_sources(&m->uart[i]);
+	return model_update(m, src);
+}

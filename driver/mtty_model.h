@@ -54,6 +54,14 @@ unsigned int mtty_model_set_irq_mode(struct mtty_model *m,
 void mtty_model_intx_mask(struct mtty_model *m);
 unsigned int mtty_model_intx_unmask(struct mtty_model *m);
 
+/*
+ * Re-evaluate the interrupt outputs after the whole state was replaced
+ * (migration load): PCI status follows the line, INTx signals as usual,
+ * and in MSI mode one message is due if any source is pending (a spurious
+ * MSI is harmless, a lost one stalls the guest).  Returns MTTY_SIG_*.
+ */
+unsigned int mtty_model_refresh(struct mtty_model *m);
+
 /* The INTx line as the device drives it (before VFIO masking). */
 bool mtty_model_intx_line(const struct mtty_model *m);
 

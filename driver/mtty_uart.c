@@ -7,13 +7,17 @@
 
 static void fifo_clear(struct mtty_fifo *f)
 {
+	memset(f->err, 0, sizeof(f->err));
 	f->head = 0;
 	f->count = 0;
 }
 
-static void fifo_push(struct mtty_fifo *f, u8 val)
+static void fifo_push(struct mtty_fifo *f, u8 val, u8 err)
 {
-	f->data[(f->head + f->count) % MTTY_FIFO_MAX] = val;
+	unsigned int i = (f->head + f->count) % MTTY_FIFO_MAX;
+
+	f->data[i] = val;
+	f->err[i] = err;
 	f->count++;
 }
 
@@ -21,6 +25,7 @@ static u8 fifo_pop(struct mtty_fifo *f)
 {
 	u8 val = f->data[f->head];
 
+	f->err[f->head] = 0;
 	f->head = (f->head + 1) % MTTY_FIFO_MAX;
 	f->count--;
 	return val;
@@ -55,7 +60,7 @@ static void uart_pump(struct mtty_uart *u)
 	bool had_tx = u->tx.count != 0;
 
 	while (u->tx.count && u->rx.count < depth)
-		fifo_push(&u->rx, fifo_pop(&u->tx));
+		fifo_push(&u->rx, fifo_pop(&u->tx), 0);
 
 	if (had_tx && !u->tx.count)
 		u->thre_int = true;
@@ -112,10 +117,15 @@ static void uart_set_lcr(struct mtty_uart *u, u8 val)
 	u->lcr = val;
 	if (!brk_start)
 		return;
-	/* The break condition reaches our own receiver: a NUL with BI. */
-	u->lsr_err |= MTTY_LSR_BI;
+	/*
+	 * The break condition reaches our own receiver as one NUL character
+	 * carrying BI.  Like every error but overrun, BI travels with its
+	 * character: LSR shows it (and the line status interrupt fires)
+	 * once the NUL is at the top of the FIFO.  A full FIFO loses the
+	 * character and reports an overrun at once instead.
+	 */
 	if (u->rx.count < mtty_uart_fifo_depth(u))
-		fifo_push(&u->rx, 0);
+		fifo_push(&u->rx, 0, MTTY_LSR_BI);
 	else
 		u->lsr_err |= MTTY_LSR_OE;
 }
@@ -162,7 +172,7 @@ static void uart_write_thr(struct mtty_uart *u, u8 val)
 {
 	u->thre_int = false;
 	if (u->tx.count < mtty_uart_fifo_depth(u)) {
-		fifo_push(&u->tx, val);
+		fifo_push(&u->tx, val, 0);
 		u->tx_bytes++;
 	} else {
 		/* The writer ignored THRE: the byte is lost, as on hardware. */
@@ -183,11 +193,38 @@ static u8 uart_read_rbr(struct mtty_uart *u)
 	return val;
 }
 
+/* LSR bits 1-4: the overrun and the errors of the character on top. */
+static u8 uart_line_errors(const struct mtty_uart *u)
+{
+	u8 val = u->lsr_err & MTTY_LSR_OE;
+
+	if (u->rx.count)
+		val |= u->rx.err[u->rx.head] & MTTY_LSR_CHAR_ERR_MASK;
+	return val;
+}
+
+u8 mtty_uart_lsr_errors(const struct mtty_uart *u)
+{
+	const struct mtty_fifo *f = &u->rx;
+	u8 val = uart_line_errors(u);
+	unsigned int i;
+
+	if (u->fcr & MTTY_FCR_ENABLE) {
+		for (i = 0; i < f->count; i++) {
+			if (f->err[(f->head + i) % MTTY_FIFO_MAX]) {
+				val |= MTTY_LSR_FIFOE;
+				break;
+			}
+		}
+	}
+	return val;
+}
+
 unsigned int mtty_uart_sources(const struct mtty_uart *u)
 {
 	unsigned int src = 0;
 
-	if ((u->ier & MTTY_IER_RLSI) && (u->lsr_err & MTTY_LSR_ERR_MASK))
+	if ((u->ier & MTTY_IER_RLSI) && uart_line_errors(u))
 		src |= MTTY_SRC_RLS;
 	if ((u->ier & MTTY_IER_RDI) && u->rx.count)
 		src |= MTTY_SRC_RDA;
@@ -239,13 +276,19 @@ static u8 uart_read_iir(struct mtty_uart *u)
 
 static u8 uart_read_lsr(struct mtty_uart *u)
 {
-	u8 val = u->lsr_err;
+	u8 val = mtty_uart_lsr_errors(u);
 
 	if (u->rx.count)
 		val |= MTTY_LSR_DR;
 	if (!u->tx.count)
 		val |= MTTY_LSR_THRE | MTTY_LSR_TEMT;
+	/*
+	 * Reading LSR clears the errors it reported: the overrun, and those
+	 * of the top character (which stays in the FIFO, now error free).
+	 */
 	u->lsr_err = 0;
+	if (u->rx.count)
+		u->rx.err[u->rx.head] = 0;
 	return val;
 }
 

@@ -69,8 +69,11 @@
 #define MTTY_LSR_BI		0x10
 #define MTTY_LSR_THRE		0x20
 #define MTTY_LSR_TEMT		0x40
+#define MTTY_LSR_FIFOE		0x80	/* error in RCVR FIFO (FIFO mode) */
 #define MTTY_LSR_ERR_MASK	(MTTY_LSR_OE | MTTY_LSR_PE | MTTY_LSR_FE | \
 				 MTTY_LSR_BI)
+/* the errors that travel with a received character */
+#define MTTY_LSR_CHAR_ERR_MASK	(MTTY_LSR_PE | MTTY_LSR_FE | MTTY_LSR_BI)
 
 #define MTTY_MSR_DCTS		0x01
 #define MTTY_MSR_DDSR		0x02
@@ -82,8 +85,13 @@
 #define MTTY_MSR_RI		0x40
 #define MTTY_MSR_DCD		0x80
 
+/*
+ * A FIFO of characters, each with the line errors it was received with
+ * (MTTY_LSR_CHAR_ERR_MASK bits; always 0 in the transmit FIFO).
+ */
 struct mtty_fifo {
 	u8 data[MTTY_FIFO_MAX];
+	u8 err[MTTY_FIFO_MAX];	/* per-character PE/FE/BI */
 	u8 head;		/* index of the oldest byte */
 	u8 count;		/* bytes held */
 };
@@ -100,7 +108,7 @@ struct mtty_uart {
 	u8 ier;
 	u8 lcr;
 	u8 mcr;
-	u8 lsr_err;		/* sticky OE/PE/FE/BI, cleared by reading LSR */
+	u8 lsr_err;		/* sticky OE, cleared by reading LSR */
 	u8 msr_delta;		/* DCTS/DDSR/TERI/DDCD, cleared by reading MSR */
 	u8 scr;
 	u8 dll;
@@ -122,6 +130,13 @@ void mtty_uart_write(struct mtty_uart *u, unsigned int reg, u8 val);
 
 /* Interrupt identification (IIR bits 3:0) without side effects. */
 u8 mtty_uart_iir_id(const struct mtty_uart *u);
+/*
+ * The error bits (OE, PE, FE, BI and FIFOE) the next LSR read returns,
+ * without side effects: OE as soon as it happened, PE/FE/BI of the
+ * character at the top of the receive FIFO (the one RBR returns next),
+ * FIFOE while any character in the FIFO carries an error (FIFO mode).
+ */
+u8 mtty_uart_lsr_errors(const struct mtty_uart *u);
 unsigned int mtty_uart_fifo_depth(const struct mtty_uart *u);
 unsigned int mtty_uart_rx_trigger(const struct mtty_uart *u);
 

@@ -19,7 +19,9 @@
  *  - a THR write is accepted iff the TX FIFO has room (always when THRE);
  *  - IIR: the identification equals the highest-priority enabled and
  *    pending source, recomputed here from the register state; FIFO bits;
- *  - LSR DR/THRE/TEMT reflect the FIFOs; MSR reflects MCR (loop wiring);
+ *  - LSR DR/THRE/TEMT reflect the FIFOs, OE at once, PE/FE/BI those of
+ *    the character on top of RX, bit 7 any error character in the FIFO;
+ *    MSR reflects MCR (loop wiring);
  *  - INTx: a signal only in INTx mode, line high, unmasked and not
  *    disabled in the command register; never left asserted, unmasked and
  *    unsignalled; PCI status bit 3 follows the line;  MSI: a signal only
@@ -111,6 +113,25 @@ static void shadow_drop_back(struct shadow *s, unsigned int k)
 	s->cleared += k;
 }
 
+/* LSR bits 1-4: sticky overrun, errors of the character on top of RX */
+static u8 line_errors(const struct mtty_uart *u)
+{
+	return u->lsr_err | (u->rx.count ? u->rx.err[u->rx.head] : 0);
+}
+
+/* LSR bit 7 (FIFO mode): some character in RX carries an error */
+static bool fifo_error(const struct mtty_uart *u)
+{
+	unsigned int i;
+
+	if (!(u->fcr & MTTY_FCR_ENABLE))
+		return false;
+	for (i = 0; i < u->rx.count; i++)
+		if (u->rx.err[(u->rx.head + i) % MTTY_FIFO_MAX])
+			return true;
+	return false;
+}
+
 /* The IIR identification, recomputed from register state. */
 static u8 expected_iir_id(const struct mtty_uart *u)
 {
@@ -123,7 +144,7 @@ static u8 expected_iir_id(const struct mtty_uart *u)
 
 		trig = u->fifo64 ? t64[sel] : t16[sel];
 	}
-	if ((u->ier & MTTY_IER_RLSI) && (u->lsr_err & MTTY_LSR_ERR_MASK))
+	if ((u->ier & MTTY_IER_RLSI) && (line_errors(u) & MTTY_LSR_ERR_MASK))
 		return MTTY_IIR_RLSI;
 	if ((u->ier & MTTY_IER_RDI) && u->rx.count)
 		return (fifo && u->rx.count < trig) ? MTTY_IIR_RX_TIMEOUT :
@@ -169,6 +190,14 @@ static void check_port(unsigned int p)
 	       u->tx.count, depth);
 	ASSERT(u->rx.head < MTTY_FIFO_MAX && u->tx.head < MTTY_FIFO_MAX,
 	       "port %u head out of range", p);
+	ASSERT(!(u->lsr_err & ~MTTY_LSR_OE), "port %u lsr_err %02x", p,
+	       u->lsr_err);
+	for (i = 0; i < MTTY_FIFO_MAX; i++)
+		ASSERT(!u->tx.err[i] &&
+		       !(u->rx.err[i] & ~MTTY_LSR_CHAR_ERR_MASK) &&
+		       (!u->rx.err[i] ||
+			(i - u->rx.head + MTTY_FIFO_MAX) % MTTY_FIFO_MAX <
+			u->rx.count), "port %u stray error flag at %u", p, i);
 	/* the transmitter drains into the receiver whenever it has room */
 	ASSERT(!u->tx.count || u->rx.count == depth,
 	       "port %u: %u bytes stuck in TX with RX %u/%u", p, u->tx.count,
@@ -363,9 +392,10 @@ static unsigned int do_bar_write(unsigned int p, unsigned int reg, u8 val)
 	case MTTY_UART_LCR:
 		ASSERT(u->lcr == val, "LCR %02x want %02x", u->lcr, val);
 		if ((val & MTTY_LCR_SBC) && !(lcr0 & MTTY_LCR_SBC)) {
-			ASSERT(u->lsr_err & MTTY_LSR_BI, "break without BI");
 			if (rx0 < depth0) {
 				ASSERT(!tx0, "break with TX data and RX room");
+				ASSERT(u->rx.err[(u->rx.head + rx0) % MTTY_FIFO_MAX] ==
+				       MTTY_LSR_BI, "break NUL without BI");
 				s->breaks++;
 				shadow_push(s, 0);
 			} else {
@@ -394,7 +424,8 @@ static unsigned int do_bar_read(unsigned int p, unsigned int reg, u8 *out)
 	bool dlab = u->lcr & MTTY_LCR_DLAB;
 	u8 id0 = expected_iir_id(u);
 	unsigned int rx0 = u->rx.count, tx0 = u->tx.count;
-	u8 lsr_err0 = u->lsr_err, mcr0 = u->mcr, delta0 = u->msr_delta;
+	u8 lsr_err0 = line_errors(u), mcr0 = u->mcr, delta0 = u->msr_delta;
+	bool fifoe0 = fifo_error(u);
 	u8 dll0 = u->dll, dlm0 = u->dlm, ier0 = u->ier, lcr0 = u->lcr;
 	u8 scr0 = u->scr;
 	unsigned int src0 = mtty_uart_sources(u);
@@ -440,9 +471,9 @@ static unsigned int do_bar_read(unsigned int p, unsigned int reg, u8 *out)
 		ASSERT(!!(v & MTTY_LSR_DR) == !!rx0, "LSR.DR %02x rx %u", v, rx0);
 		ASSERT(!!(v & MTTY_LSR_THRE) == !tx0 && !!(v & MTTY_LSR_TEMT) == !tx0,
 		       "LSR.THRE/TEMT %02x tx %u", v, tx0);
-		ASSERT((v & MTTY_LSR_ERR_MASK) == lsr_err0 && !(v & 0x80),
-		       "LSR errors %02x", v);
-		ASSERT(!u->lsr_err, "LSR read did not clear errors");
+		ASSERT((v & MTTY_LSR_ERR_MASK) == lsr_err0 &&
+		       !!(v & MTTY_LSR_FIFOE) == fifoe0, "LSR errors %02x", v);
+		ASSERT(!line_errors(u), "LSR read did not clear errors");
 		break;
 	case MTTY_UART_MSR:
 		ASSERT(v == (expected_msr_lines(mcr0) | delta0),

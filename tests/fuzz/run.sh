@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# run.sh -- libFuzzer runs of the pure mtty device model (tests/fuzz/fuzz_model.c).
+# run.sh -- libFuzzer runs of the pure mtty device model (tests/fuzz/fuzz_model.c)
+# and of the migration stream loader (tests/fuzz/fuzz_mig.c).
 #
 #   run.sh check     replay tests/fuzz/corpus, fuzz for $FUZZ_SECS (30) s,
-#                    then the mutant check (below)
+#                    replay tests/fuzz/corpus-mig, fuzz the loader for
+#                    $FUZZ_MIG_SECS (15) s, then the mutant check (below)
 #   run.sh long      replay, fuzz for $FUZZ_SECS (default 600) s, mutants
 #   run.sh mutants   build the harness against deliberately broken copies of
 #                    the model and require that each one is caught within
@@ -20,6 +22,7 @@ cd "$top"
 mode=${1:-check}
 out=build/fuzz
 corpus=tests/fuzz/corpus
+corpus_mig=tests/fuzz/corpus-mig
 CLANG=${CLANG:-clang}
 SANITIZERS=fuzzer,address,undefined
 FLAGS=(-g -O1 -std=gnu11 -Wall -Wextra -Werror
@@ -40,6 +43,12 @@ mkdir -p "$out/work" "$out/crashes"
 build() {
 	"$CLANG" "${FLAGS[@]}" -I"$1" -o "$2" tests/fuzz/fuzz_model.c \
 		"$1/mtty_uart.c" "$1/mtty_pci.c" "$1/mtty_model.c"
+}
+
+# build_mig SRCDIR OUT: the migration loader harness against SRCDIR.
+build_mig() {
+	"$CLANG" "${FLAGS[@]}" -I"$1" -o "$2" tests/fuzz/fuzz_mig.c \
+		"$1/mtty_uart.c" "$1/mtty_pci.c" "$1/mtty_model.c" "$1/mtty_mig.c"
 }
 
 # fuzz BIN SECS LOG [corpus dirs...]: run libFuzzer; status 0 if no crash.
@@ -79,6 +88,35 @@ replay_and_run() {
 	fi
 }
 
+# The migration loader: replay its corpus, then fuzz for SECS.
+mig_replay_and_run() {
+	local secs=$1 n runs
+	if ! build_mig driver "$out/fuzz_mig" 2>"$out/build-mig.log"; then
+		cat "$out/build-mig.log"
+		notok "fuzz_mig builds (clang -fsanitize=fuzzer,address,undefined)"
+		return
+	fi
+	ok "fuzz_mig builds (clang -fsanitize=fuzzer,address,undefined)"
+	mkdir -p "$out/work-mig"
+	n=$(find "$corpus_mig" -type f | wc -l)
+	if [ "$n" -eq 0 ]; then
+		notok "committed corpus $corpus_mig is empty"
+	elif "$out/fuzz_mig" -runs=0 "$corpus_mig" >"$out/replay-mig.log" 2>&1; then
+		ok "mig corpus replay: $n committed inputs, every invariant holds"
+	else
+		tail -n 30 "$out/replay-mig.log"
+		notok "mig corpus replay ($n inputs)"
+	fi
+	if fuzz "$out/fuzz_mig" "$secs" "$out/run-mig.log" -max_len=1024 "$out/work-mig" "$corpus_mig"; then
+		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/run-mig.log")
+		ok "fuzz_mig: ${runs:-?} streams in ${secs}s, no invariant violated, no sanitizer report"
+	else
+		grep -E 'invariant violated|ERROR: (Address|Undefined|libFuzzer)|runtime error|Test unit written' \
+			"$out/run-mig.log" | head -n 10
+		notok "fuzz_mig: crash within ${secs}s (log $out/run-mig.log, input in $out/crashes/)"
+	fi
+}
+
 # mutant NAME FILE SED-EXPR: break the model copy, require a crash.
 mutant() {
 	local name=$1 file=$2 expr=$3 dir=$out/mut/$1
@@ -102,6 +140,30 @@ mutant() {
 	fi
 }
 
+# mig_mutant NAME SED-EXPR: break a copy of mtty_mig.c, require fuzz_mig to
+# crash within $MIG_MUTANT_SECS (10) s.
+mig_mutant() {
+	local name=$1 expr=$2 dir=$out/mut/mig-$1
+	rm -rf "$dir"
+	mkdir -p "$dir/work"
+	cp driver/*.c driver/*.h "$dir/"
+	sed -i -e "$expr" "$dir/mtty_mig.c"
+	if cmp -s driver/mtty_mig.c "$dir/mtty_mig.c"; then
+		notok "mig mutant $name: the mutation no longer applies (update run.sh)"
+		return
+	fi
+	if ! build_mig "$dir" "$dir/fuzz" 2>"$dir/build.log"; then
+		notok "mig mutant $name: does not build"
+		return
+	fi
+	if fuzz "$dir/fuzz" "${MIG_MUTANT_SECS:-10}" "$dir/log" -max_len=1024 \
+		"$dir/work" "$corpus_mig" -seed=1; then
+		notok "mig mutant $name ($expr) survived ${MIG_MUTANT_SECS:-10}s of fuzzing"
+	else
+		ok "mig mutant $name caught: $(grep -m1 -oE 'invariant violated.*|ERROR: [A-Za-z]+Sanitizer: [a-z-]+|runtime error: .*' "$dir/log" | cut -c1-110)"
+	fi
+}
+
 mutants() {
 	mutant rx-overfill mtty_uart.c \
 		's/while (u->tx.count \&\& u->rx.count < depth)/while (u->tx.count \&\& u->rx.count <= depth)/'
@@ -116,17 +178,24 @@ mutants() {
 	mutant intx-unmask-lost mtty_model.c \
 		'/^unsigned int mtty_model_intx_unmask/,/^}/{s/return model_update(m, 0);/return 0;/}'
 	mutant cfg-ignores-wmask mtty_pci.c 's/| (b \& m);/| b;/'
-	mutant break-no-nul mtty_uart.c 's/fifo_push(\&u->rx, 0);/;/'
+	mutant break-no-nul mtty_uart.c 's/fifo_push(\&u->rx, 0, MTTY_LSR_BI);/;/'
+	mutant bi-with-newest-byte mtty_uart.c \
+		's/val |= u->rx.err\[u->rx.head\] \& MTTY_LSR_CHAR_ERR_MASK;/val |= u->rx.err[(u->rx.head + u->rx.count - 1) % MTTY_FIFO_MAX];/'
 	mutant lsr-keeps-errors mtty_uart.c '/^static u8 uart_read_lsr/,/^}/{s/u->lsr_err = 0;/;/}'
+	mig_mutant fifo-count-doubled 's/if (count > depth)/if (count > 2 * depth)/'
+	mig_mutant trailing-accepted 's/if (in.pos != in.len)/if (in.pos > in.len)/'
+	mig_mutant ier-bits-4-5 's/(r\[0\] \& ~ier_mask) ||/(r[0] \& ~ier_mask \& ~0x30) ||/'
 }
 
 case $mode in
 check)
 	replay_and_run "${FUZZ_SECS:-30}"
+	mig_replay_and_run "${FUZZ_MIG_SECS:-15}"
 	mutants
 	;;
 long)
 	replay_and_run "${FUZZ_SECS:-600}"
+	mig_replay_and_run "${FUZZ_MIG_SECS:-${FUZZ_SECS:-600}}"
 	mutants
 	;;
 mutants)

@@ -217,13 +217,22 @@ TEST(uart_iir_priorities)
 	/* data beats THRE */
 	wr(0, MTTY_UART_THR, 'a');
 	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_RDI, "RX data over THRE");
-	/* break: line status beats data */
+	/*
+	 * break behind 'a': its NUL waits in the FIFO; the line status
+	 * belongs to the NUL, so 'a' is still plain data (16550A: LSR bits
+	 * 1-4 reflect the character at the top of the FIFO)
+	 */
 	wr(0, MTTY_UART_LCR, MTTY_LCR_SBC);
-	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_RLSI, "line status first");
-	CHECK(rd(0, MTTY_UART_LSR) & MTTY_LSR_BI, "BI");
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc4, "'a' first: RX data, no RLS yet");
+	/* DR, THRE, TEMT and bit 7: an error character is in the FIFO */
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0xe1, "LSR with 'a' on top");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 'a', "'a'");
+	/* the NUL reached the top: line status beats data */
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc6, "line status with the NUL");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0xf1, "LSR: FIFOE, THRE, TEMT, BI, DR");
 	wr(0, MTTY_UART_LCR, 0);
-	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_RDI, "LSR read clears RLS");
-	rd(0, MTTY_UART_RBR);
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc4, "LSR read clears RLS");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x61, "BI and FIFOE cleared");
 	CHECK_EQ(rd(0, MTTY_UART_RBR), 0, "break NUL");
 	/* RX drained: THRE (set when 'a' left TX) is next */
 	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_THRI, "THRE after RX");
@@ -290,6 +299,102 @@ TEST(uart_modem_loop_mapping)
 	CHECK_EQ(rd(0, MTTY_UART_MCR), MTTY_MCR_DTR, "MCR readback");
 	wr(0, MTTY_UART_MCR, 0xff);
 	CHECK_EQ(rd(0, MTTY_UART_MCR), 0x1f, "MCR reserved bits");
+}
+
+/*
+ * Break timing as the 8250 driver sees it (serial8250_rx_chars: LSR, then
+ * RBR, per character): the break is reported with its NUL and only with it.
+ */
+TEST(uart_break_with_its_char)
+{
+	static const u8 want_lsr[4] = { 0xe1, 0xe1, 0xe1, 0xf1 };
+	static const u8 want_rbr[4] = { 'x', 'y', 'z', 0 };
+	unsigned int i;
+
+	setup(1, false);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE | 0xc0);	/* trigger 14 */
+	wr(0, MTTY_UART_IER, MTTY_IER_RLSI | MTTY_IER_RDI);
+	wr(0, MTTY_UART_THR, 'x');
+	wr(0, MTTY_UART_THR, 'y');
+	wr(0, MTTY_UART_THR, 'z');
+	wr(0, MTTY_UART_LCR, 0x03 | MTTY_LCR_SBC);
+	wr(0, MTTY_UART_LCR, 0x03);
+	/* three plain bytes ahead of the NUL: below trigger, timeout */
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xcc, "no RLS while 'x' is on top");
+	for (i = 0; i < 4; i++) {
+		CHECK_EQ(rd(0, MTTY_UART_LSR), want_lsr[i], "LSR before RBR");
+		CHECK_EQ(rd(0, MTTY_UART_RBR), want_rbr[i], "RBR");
+	}
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x60, "idle, no stale BI");
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc1, "no interrupt");
+
+	/* reading LSR twice: the second read no longer shows BI */
+	wr(0, MTTY_UART_LCR, 0x03 | MTTY_LCR_SBC);
+	wr(0, MTTY_UART_LCR, 0x03);
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc6, "RLS with the NUL on top");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0xf1, "BI reported");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x61, "BI cleared by the read");
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xcc, "NUL left as data");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 0, "NUL");
+
+	/* two breaks in a row: each NUL carries its own BI */
+	wr(0, MTTY_UART_LCR, 0x03 | MTTY_LCR_SBC);
+	wr(0, MTTY_UART_LCR, 0x03);
+	wr(0, MTTY_UART_LCR, 0x03 | MTTY_LCR_SBC);
+	wr(0, MTTY_UART_LCR, 0x03);
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0xf1, "first NUL: BI");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 0, "first NUL");
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc6, "second NUL: RLS again");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0xf1, "second NUL: BI");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 0, "second NUL");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x60, "idle");
+}
+
+/* 16450 mode (FIFO off): no bit 7; a full holding register overruns. */
+TEST(uart_break_no_fifo_and_overrun)
+{
+	setup(1, false);
+	wr(0, MTTY_UART_IER, MTTY_IER_RLSI | MTTY_IER_RDI);
+	wr(0, MTTY_UART_LCR, MTTY_LCR_SBC);
+	wr(0, MTTY_UART_LCR, 0);
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0x06, "RLS, no FIFO bits");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x71, "BI, DR, THRE, TEMT; no bit 7");
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0x04, "then RX data");
+	/* holding register full: the next break character is lost */
+	wr(0, MTTY_UART_LCR, MTTY_LCR_SBC);
+	wr(0, MTTY_UART_LCR, 0);
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0x06, "overrun raises RLS at once");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x63, "OE, DR; the lost NUL's BI is gone");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 0, "first NUL still there");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x60, "idle");
+
+	/* FIFO mode, FIFO full of data: overrun at once, not with a byte */
+	setup(1, false);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	wr(0, MTTY_UART_IER, MTTY_IER_RLSI);
+	{
+		unsigned int i;
+
+		for (i = 0; i < MTTY_FIFO_16550A; i++)
+			wr(0, MTTY_UART_THR, i);
+	}
+	wr(0, MTTY_UART_LCR, MTTY_LCR_SBC);
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc6, "OE: RLS");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x63, "OE only, no FIFOE");
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc1, "cleared");
+}
+
+/* Clearing the receive FIFO drops the errors of the bytes it held. */
+TEST(uart_break_fifo_clear)
+{
+	setup(1, true);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	wr(0, MTTY_UART_IER, MTTY_IER_RLSI);
+	wr(0, MTTY_UART_LCR, MTTY_LCR_SBC);
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc6, "RLS");
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE | MTTY_FCR_CLEAR_RCVR);
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc1, "no RLS without the NUL");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x60, "no BI, no FIFOE");
 }
 
 TEST(pci_identity)
@@ -441,6 +546,9 @@ int main(void)
 	RUN(uart_rx_trigger_and_timeout);
 	RUN(uart_fifo_clear);
 	RUN(uart_modem_loop_mapping);
+	RUN(uart_break_with_its_char);
+	RUN(uart_break_no_fifo_and_overrun);
+	RUN(uart_break_fifo_clear);
 	RUN(pci_identity);
 	RUN(pci_bars);
 	RUN(pci_readonly_and_command);
