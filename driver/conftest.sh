@@ -145,6 +145,33 @@ const struct vfio_device_ops probe_ops __maybe_unused = {
 };
 C
 
+# Linux 6.2 added vfio_migration_ops.migration_get_data_size (and the
+# PRE_COPY states, found through the uapi's VFIO_MIGRATION_PRE_COPY); the
+# core refuses to register a migratable device without it from then on.
+probe mig_data_size MTTY_HAVE_MIG_DATA_SIZE <<'C'
+#include <linux/vfio.h>
+static int probe_size(struct vfio_device *vdev, unsigned long *len)
+{
+	return 0;
+}
+const struct vfio_migration_ops probe_ops __maybe_unused = {
+	.migration_get_data_size = probe_size,
+};
+C
+
+# Linux 7.1 added vfio_check_precopy_ioctl(), which also clears the flags
+# of VFIO_MIG_GET_PRECOPY_INFO for users of PRECOPY_INFOv2.
+probe check_precopy_ioctl MTTY_HAVE_CHECK_PRECOPY_IOCTL <<'C'
+#include <linux/vfio.h>
+static int __maybe_unused probe(struct vfio_device *vdev, unsigned long arg)
+{
+	struct vfio_precopy_info info;
+
+	return vfio_check_precopy_ioctl(vdev, VFIO_MIG_GET_PRECOPY_INFO, arg,
+					&info);
+}
+C
+
 targets=""
 for p in $probes; do
 	targets="$targets ${p%%:*}.o"

@@ -22,8 +22,7 @@
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
-#include "mtty_conftest.h"
-#include "mtty_model.h"
+#include "mtty_vfio.h"
 
 #define MTTY_NAME		"mtty"
 #define MTTY_DEFAULT_POOL	24
@@ -68,18 +67,6 @@ static struct mdev_type *mtty_mdev_types[] = {
 	&mtty_types[1].type,
 };
 
-struct mtty_state {
-	struct vfio_device vdev;
-	/* serialises the model and the eventfd pointers */
-	struct mutex lock;
-	struct mtty_model model;
-	struct mtty_uart *uart;
-	struct eventfd_ctx *intx_trigger;
-	struct eventfd_ctx *msi_trigger;
-	struct eventfd_ctx *req_trigger;
-	struct eventfd_ctx *err_trigger;
-};
-
 static struct {
 	struct device *dev;
 	struct mdev_parent parent;
@@ -101,12 +88,17 @@ static void mtty_eventfd_signal(struct eventfd_ctx *ctx)
 #endif
 }
 
-static void mtty_deliver(struct mtty_state *s, unsigned int sig)
+void mtty_deliver(struct mtty_state *s, unsigned int sig)
 {
 	lockdep_assert_held(&s->lock);
 
 	if (likely(!sig))
 		return;
+	if (unlikely(!s->running)) {
+		/* stopped for migration: signal when it runs again */
+		s->deferred |= sig;
+		return;
+	}
 	if ((sig & MTTY_SIG_INTX) && s->intx_trigger)
 		mtty_eventfd_signal(s->intx_trigger);
 	if ((sig & MTTY_SIG_MSI) && s->msi_trigger)
@@ -208,6 +200,11 @@ static ssize_t mtty_bar_rw(struct mtty_state *s, unsigned int port,
 		return -EFAULT;
 
 	mutex_lock(&s->lock);
+	if (unlikely(!s->running)) {
+		/* the UARTs are frozen while the device is stopped */
+		mutex_unlock(&s->lock);
+		return -EBUSY;
+	}
 	for (i = 0; i < count; i++) {
 		if (write)
 			sig |= mtty_model_bar_write(&s->model, port, off + i,
@@ -563,6 +560,8 @@ static long mtty_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	case VFIO_DEVICE_SET_IRQS:
 		return mtty_set_irqs(s, arg);
 	case VFIO_DEVICE_RESET:
+		/* also ends a migration: the device runs again */
+		mtty_mig_reset(s);
 		mutex_lock(&s->lock);
 		mtty_model_reset(&s->model);
 		mutex_unlock(&s->lock);
@@ -588,6 +587,7 @@ static void mtty_close_device(struct vfio_device *vdev)
 {
 	struct mtty_state *s = container_of(vdev, struct mtty_state, vdev);
 
+	mtty_mig_reset(s);
 	mutex_lock(&s->lock);
 	mtty_irqs_release(s);
 	mtty_model_reset(&s->model);
@@ -623,7 +623,9 @@ static int mtty_init_dev(struct vfio_device *vdev)
 	if (!s->uart)
 		return -ENOMEM;
 	mutex_init(&s->lock);
+	s->running = true;
 	mtty_model_init(&s->model, s->uart, t->nports, READ_ONCE(deep_fifo));
+	mtty_mig_init(s);
 	return 0;
 }
 
@@ -631,6 +633,7 @@ static void mtty_release_dev(struct vfio_device *vdev)
 {
 	struct mtty_state *s = container_of(vdev, struct mtty_state, vdev);
 
+	mtty_mig_destroy(s);
 	mutex_destroy(&s->lock);
 	kfree(s->uart);
 #ifdef MTTY_HAVE_VFIO_FREE_DEVICE
