@@ -19,7 +19,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-Idriver -Itests/unit
 MODEL_SRCS := driver/mtty_uart.c driver/mtty_pci.c driver/mtty_model.c \
-	driver/mtty_mig.c
+	driver/mtty_mig.c driver/mtty_stream.c
 STATIC_CFLAGS := -static -O2 -Wall -Wextra -Werror
 
 .PHONY: all deps modules modules-all unit lint tools vm-test check check-full sysvm-test \
@@ -44,9 +44,14 @@ build/unit/test_mig: tests/unit/test_mig.c tests/unit/unit.h $(MODEL_SRCS) drive
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_mig.c $(MODEL_SRCS)
 
-unit: build/unit/test_model build/unit/test_mig
+build/unit/test_stream: tests/unit/test_stream.c tests/unit/unit.h $(MODEL_SRCS) driver/*.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_stream.c $(MODEL_SRCS)
+
+unit: build/unit/test_model build/unit/test_mig build/unit/test_stream
 	build/unit/test_model
 	build/unit/test_mig tests/golden
+	build/unit/test_stream tests/golden
 
 # The golden migration streams (tests/golden/*.bin) are a committed
 # contract: regenerate them only for a new stream version.

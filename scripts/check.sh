@@ -90,7 +90,19 @@ build_tools() {
 }
 
 phase lint scripts/lint.sh
-phase unit make -s unit
+# the unit programs each close with "NAME: N passed, N failed" (test cases);
+# the phase reports their sum
+unit_tests() {
+	local out rc
+	out=$(make -s unit 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	printf '%s\n' "$out" | awk '/^unit[a-z-]*: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
+		END { printf "unit (all programs): %d passed, %d failed\n", p, f }'
+	return $rc
+}
+
+phase unit unit_tests
 phase build build_modules
 phase tools build_tools
 

@@ -10,14 +10,19 @@
  *   mtty1-deep.bin  mtty-1 deep FIFO in 64-byte mode, MSI mode, 64 bytes in
  *                   RX and 6 in TX, RX data interrupt pending
  *
+ * Each NAME.bin has a NAME.mig beside it: the same state as a whole VFIO
+ * transfer (HELLO and STATE records, mtty_stream.h), which the VM test
+ * (tests/vm/vfio_mig.c) writes into a device on every kernel line.
+ *
  * The files are committed (tests/golden/) and are a contract: every build
  * must restore them (tests/unit/test_mig.c checks the registers by hand).
  * Run `make golden` only when the stream version changes.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "mtty_mig.h"
+#include "mtty_stream.h"
 
 static struct mtty_uart uart[MTTY_MAX_PORTS_PER_DEV];
 static struct mtty_model m;
@@ -25,6 +30,28 @@ static struct mtty_model m;
 static void wr(unsigned int port, unsigned int reg, u8 v)
 {
 	mtty_model_bar_write(&m, port, reg, v);
+}
+
+/* NAME.mig beside NAME.bin: HELLO + STATE */
+static int save_transfer(const char *dir, const char *name)
+{
+	static u8 buf[MTTY_MIG_FILE_MAX];
+	char path[512];
+	long h, n;
+	FILE *f;
+
+	h = mtty_mig_put_hello(&m, buf, sizeof(buf));
+	n = h < 0 ? h : mtty_mig_put_state(&m, buf + h, sizeof(buf) - h);
+	snprintf(path, sizeof(path), "%s/%.*s.mig", dir,
+		 (int)(strlen(name) - 4), name);
+	f = fopen(path, "wb");
+	if (n < 0 || !f || fwrite(buf, 1, h + n, f) != (size_t)(h + n) ||
+	    fclose(f)) {
+		perror(path);
+		return 1;
+	}
+	printf("%s: %ld bytes\n", path, h + n);
+	return 0;
 }
 
 static int save(const char *dir, const char *name)
@@ -42,7 +69,7 @@ static int save(const char *dir, const char *name)
 		return 1;
 	}
 	printf("%s: %ld bytes\n", path, len);
-	return 0;
+	return save_transfer(dir, name);
 }
 
 int main(int argc, char **argv)

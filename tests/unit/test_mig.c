@@ -16,6 +16,7 @@
 #include "unit.h"
 
 int unit_pass, unit_fail;
+int unit_cases_pass, unit_cases_fail;
 
 static const char *golden_dir = "tests/golden";
 
@@ -784,6 +785,5 @@ int main(int argc, char **argv)
 	RUN(golden_mtty1_idle);
 	RUN(golden_mtty2_busy);
 	RUN(golden_mtty1_deep);
-	printf("unit-mig: %d passed, %d failed\n", unit_pass, unit_fail);
-	return unit_fail ? 1 : 0;
+	return UNIT_DONE("unit-mig");
 }

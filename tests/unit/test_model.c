@@ -10,6 +10,7 @@
 #include "unit.h"
 
 int unit_pass, unit_fail;
+int unit_cases_pass, unit_cases_fail;
 
 static struct mtty_uart uarts[MTTY_MAX_PORTS_PER_DEV];
 static struct mtty_model m;
@@ -555,6 +556,5 @@ int main(void)
 	RUN(intx_automask);
 	RUN(msi_edges);
 	RUN(model_reset_clears_uarts);
-	printf("unit: %d passed, %d failed\n", unit_pass, unit_fail);
-	return unit_fail ? 1 : 0;
+	return UNIT_DONE("unit");
 }

@@ -5,7 +5,9 @@
 
 #include <stdio.h>
 
+/* assertions (CHECK) and test cases (RUN): cases are what pass or fail */
 extern int unit_pass, unit_fail;
+extern int unit_cases_pass, unit_cases_fail;
 
 #define CHECK(cond, ...)						\
 	do {								\
@@ -33,6 +35,17 @@ extern int unit_pass, unit_fail;
 		name();							\
 		printf("%s - %s\n", unit_fail == _f ? "ok" : "not ok",	\
 		       #name);						\
+		if (unit_fail == _f)					\
+			unit_cases_pass++;				\
+		else							\
+			unit_cases_fail++;				\
 	} while (0)
+
+/* the closing line counts test cases, the assertions beside them */
+#define UNIT_DONE(prog)							\
+	(printf("# %s: %d assertions checked, %d failed\n%s: %d passed, %d failed\n", \
+		prog, unit_pass + unit_fail, unit_fail, prog,		\
+		unit_cases_pass, unit_cases_fail),			\
+	 unit_cases_fail || !unit_cases_pass)
 
 #endif

@@ -175,6 +175,11 @@ build_run() {
 		cp -L --preserve=mode "$f" "$root/usr/bin/${f##*/}"
 		chmod 755 "$root/usr/bin/${f##*/}"
 	done
+	# golden migration transfers (tests/golden): every kernel loads them
+	mkdir -p "$root/usr/share/mtty/golden"
+	for f in "$REPO_DIR"/tests/golden/*.mig; do
+		[ -e "$f" ] && cp "$f" "$root/usr/share/mtty/golden/"
+	done
 	printf '%s\n' "$KVER" >"$root/etc/mtty-kver"
 	mk_cpio "$root" "$out"
 	rm -rf "$root"
