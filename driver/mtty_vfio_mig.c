@@ -296,9 +296,9 @@ static int mtty_mig_load(struct mtty_state *s)
 	if (ret) {
 		/* nothing was loaded: leave a freshly reset card behind */
 		mtty_model_reset(&s->model);
-		dev_notice(s->vdev.dev,
-			   "migration stream refused (%d, %zu bytes)\n", ret,
-			   migf->len);
+		dev_notice_ratelimited(s->vdev.dev,
+				       "migration stream refused (%d, %zu bytes)\n",
+				       ret, migf->len);
 	}
 	/* stopped: held back until the device runs */
 	mtty_deliver(s, sig);

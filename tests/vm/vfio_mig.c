@@ -3,9 +3,10 @@
  * vfio_mig.c - VFIO migration v2 of mtty devices, driven through the uAPI
  * the way QEMU drives it.
  *
- *   vfio_mig [--golden DIR] SRC DST [OTHER]
+ *   vfio_mig [--golden DIR] [--deep DEEP] SRC DST [OTHER]
  *
- * SRC and DST are mdevs of one type, OTHER (optional) one of another type.
+ * SRC and DST are mdevs of one type, OTHER (optional) one of another type,
+ * DEEP (optional) an mtty-1 created with the deep_fifo module parameter.
  * Checks the advertised migration flags, every arc of the state machine,
  * that UART state (registers, both FIFOs' bytes, pending and masked
  * interrupts) moves from SRC to DST through STOP_COPY and through
@@ -40,8 +41,8 @@
 #define TAG_HELLO	0x4c48544dU
 #define TAG_STATE	0x5453544dU
 
-static struct vdev src, dst, other;
-static bool has_other, kernel_precopy, kernel_data_size;
+static struct vdev src, dst, other, deepdev;
+static bool has_other, has_deep, kernel_precopy, kernel_data_size;
 
 static const char *state_name(uint32_t s)
 {
@@ -581,6 +582,9 @@ static void test_malformed(void)
 	if (has_other)
 		refuse(&other, good, n, ENODEV, 1,
 		       "stream of another card type");
+	if (has_deep && src.nports == 1)
+		refuse(&deepdev, good, n, ENODEV, 1,
+		       "stream of a plain card into a deep one");
 
 	/* every single-byte corruption: refused cleanly or loaded whole */
 	for (i = 0; i < (size_t)n; i++) {
@@ -625,13 +629,15 @@ static void test_golden(const char *dir)
 			continue;
 		want_ports = buf[12];
 		deep = buf[16] & 1;
-		d = want_ports == dst.nports ? &dst :
-		    has_other && want_ports == other.nports ? &other : NULL;
-		if (deep || !d) {
-			tap_comment("%s: no %d-port%s device here", e->d_name,
-				    want_ports, deep ? " deep" : "");
+		if (deep)
+			d = has_deep && want_ports == 1 ? &deepdev : NULL;
+		else
+			d = want_ports == dst.nports ? &dst :
+			    has_other && want_ports == other.nports ? &other :
+			    NULL;
+		if (!ok(d != NULL, "%s: a %d-port%s device to load it into",
+			e->d_name, want_ports, deep ? " deep" : ""))
 			continue;
-		}
 		nfiles++;
 		reset(d);
 		err = load(d, buf, n, &at);
@@ -646,13 +652,13 @@ static void test_golden(const char *dir)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: vfio_mig [--golden DIR] SRC DST [OTHER]\n");
+	fprintf(stderr, "usage: vfio_mig [--golden DIR] [--deep DEEP] SRC DST [OTHER]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *golden = NULL, *uuids[3] = { 0 };
+	const char *golden = NULL, *deep_uuid = NULL, *uuids[3] = { 0 };
 	struct utsname u;
 	int i, nu = 0, maj = 0, min = 0;
 
@@ -660,6 +666,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--golden") && i + 1 < argc)
 			golden = argv[++i];
+		else if (!strcmp(argv[i], "--deep") && i + 1 < argc)
+			deep_uuid = argv[++i];
 		else if (argv[i][0] == '-' || nu == 3)
 			usage();
 		else
@@ -688,6 +696,28 @@ int main(int argc, char **argv)
 			       "open %s of another type", uuids[2]);
 	}
 
+	if (deep_uuid)
+		has_deep = ok(vdev_open(&deepdev, deep_uuid) == 0 &&
+			      deepdev.nports == 1, "open deep mtty-1 %s",
+			      deep_uuid);
+	if (has_deep) {
+		/* a deep card's stream into a plain one: another card */
+		static uint8_t buf[XFER_MAX];
+		ssize_t n = save(&deepdev, buf);
+		int at;
+
+		ok(n > 20 && (buf[16] & 1), "deep card's HELLO has the deep flag");
+		set_state(&deepdev, VFIO_DEVICE_STATE_RUNNING);
+		if (n > 0 && has_other && other.nports == 1)
+			ok_eq(load(&other, buf, n, &at), ENODEV,
+			      "deep stream into a plain mtty-1 refused");
+		if (n > 0 && src.nports == 1)
+			ok_eq(load(&src, buf, n, &at), ENODEV,
+			      "deep stream into a plain mtty-1 refused");
+		reset(&other);
+		reset(&src);
+	}
+
 	test_flags();
 	test_arcs();
 	test_stop_copy();
@@ -703,5 +733,7 @@ int main(int argc, char **argv)
 	vdev_close(&dst);
 	if (has_other)
 		vdev_close(&other);
+	if (has_deep)
+		vdev_close(&deepdev);
 	return tap_done("vfio_mig");
 }
