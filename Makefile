@@ -71,11 +71,16 @@ build/vfio_mig: tests/vm/vfio_mig.c $(TESTLIB) tests/lib/*.h driver/mtty_uart.h
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) -Itests/lib -Idriver -o $@ tests/vm/vfio_mig.c $(TESTLIB)
 
+build/vfio_resample: tests/vm/vfio_resample.c $(TESTLIB) tests/lib/*.h driver/mtty_uart.h
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_CFLAGS) -Itests/lib -Idriver -o $@ tests/vm/vfio_resample.c $(TESTLIB)
+
 build/l2init: tests/vm/l2init.c
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) -pthread -o $@ $<
 
-tools: build/vfio_client build/l2init build/vfio_fuzz build/vfio_mig
+tools: build/vfio_client build/l2init build/vfio_fuzz build/vfio_mig \
+	build/vfio_resample
 
 lint: deps
 	@scripts/lint.sh
@@ -84,7 +89,8 @@ vm-test: modules tools
 	@for k in $(KERNELS); do \
 		tests/vm/run.sh --kernel $$k --ko build/$$k/driver/mtty.ko \
 			--bin build/vfio_client --bin build/vfio_fuzz \
-			--bin build/vfio_mig --l2init build/l2init || exit 1; \
+			--bin build/vfio_mig --bin build/vfio_resample \
+			--l2init build/l2init || exit 1; \
 	done
 
 check: deps

@@ -384,9 +384,6 @@ static int mtty_irq_mask(struct mtty_state *s, struct vfio_irq_set *hdr,
 		return -EINVAL;
 	if (s->model.irq_mode != MTTY_IRQ_INTX || hdr->count != 1)
 		return -EINVAL;
-	/* mask and unmask through an eventfd (irqfd resampling) */
-	if (dtype == VFIO_IRQ_SET_DATA_EVENTFD)
-		return -ENOTTY;
 	if (dtype == VFIO_IRQ_SET_DATA_BOOL && !*(const u8 *)data)
 		return 0;
 
@@ -397,6 +394,90 @@ static int mtty_irq_mask(struct mtty_state *s, struct vfio_irq_set *hdr,
 	return 0;
 }
 
+#if IS_ENABLED(CONFIG_VFIO_VIRQFD)
+/* eventfd wake-up, atomic context: the work needs the mutex */
+static int mtty_virqfd_wake(void *opaque, void *data)
+{
+	return 1;
+}
+
+static void mtty_virqfd_unmask(void *opaque, void *data)
+{
+	struct mtty_state *s = opaque;
+
+	mutex_lock(&s->lock);
+	if (s->model.irq_mode == MTTY_IRQ_INTX)
+		mtty_deliver(s, mtty_model_intx_unmask(&s->model));
+	mutex_unlock(&s->lock);
+}
+
+static void mtty_virqfd_mask(void *opaque, void *data)
+{
+	struct mtty_state *s = opaque;
+
+	mutex_lock(&s->lock);
+	if (s->model.irq_mode == MTTY_IRQ_INTX)
+		mtty_model_intx_mask(&s->model);
+	mutex_unlock(&s->lock);
+}
+
+/*
+ * VFIO_IRQ_SET_ACTION_(UN)MASK with DATA_EVENTFD: each signal of the
+ * eventfd (un)masks INTx as the ioctl would, so a KVM host's irqfd
+ * resampler unmasks in the kernel; fd -1 removes it.  Called without
+ * s->lock: tearing a virqfd down waits for its work, which takes it.
+ */
+static int mtty_irq_mask_eventfd(struct mtty_state *s,
+				 struct vfio_irq_set *hdr, const void *data,
+				 bool unmask)
+{
+	struct virqfd **slot = unmask ? &s->unmask_virqfd : &s->mask_virqfd;
+	int ret = 0;
+	s32 fd;
+
+	if (hdr->index != VFIO_PCI_INTX_IRQ_INDEX || hdr->count != 1 || !data)
+		return -EINVAL;
+	fd = *(const s32 *)data;
+	if (fd < -1)
+		return -EINVAL;
+
+	mutex_lock(&s->virqfd_lock);
+	vfio_virqfd_disable(slot);
+	if (fd >= 0) {
+		mutex_lock(&s->lock);
+		if (s->model.irq_mode != MTTY_IRQ_INTX)
+			ret = -EINVAL;
+		mutex_unlock(&s->lock);
+		if (!ret)
+			ret = vfio_virqfd_enable(s, mtty_virqfd_wake,
+						 unmask ? mtty_virqfd_unmask :
+							  mtty_virqfd_mask,
+						 NULL, slot, fd);
+	}
+	mutex_unlock(&s->virqfd_lock);
+	return ret;
+}
+
+static void mtty_virqfds_release(struct mtty_state *s)
+{
+	mutex_lock(&s->virqfd_lock);
+	vfio_virqfd_disable(&s->unmask_virqfd);
+	vfio_virqfd_disable(&s->mask_virqfd);
+	mutex_unlock(&s->virqfd_lock);
+}
+#else
+static int mtty_irq_mask_eventfd(struct mtty_state *s,
+				 struct vfio_irq_set *hdr, const void *data,
+				 bool unmask)
+{
+	return -ENOTTY;		/* no CONFIG_VFIO_VIRQFD in this kernel */
+}
+
+static void mtty_virqfds_release(struct mtty_state *s)
+{
+}
+#endif
+
 static int mtty_set_irqs(struct mtty_state *s, unsigned long arg)
 {
 	size_t minsz = offsetofend(struct vfio_irq_set, count);
@@ -404,6 +485,7 @@ static int mtty_set_irqs(struct mtty_state *s, unsigned long arg)
 	struct vfio_irq_set hdr;
 	size_t data_size = 0;
 	void *data = NULL;
+	u32 action;
 	int ret;
 
 	if (copy_from_user(&hdr, uarg, minsz))
@@ -419,8 +501,18 @@ static int mtty_set_irqs(struct mtty_state *s, unsigned long arg)
 			return PTR_ERR(data);
 	}
 
+	action = hdr.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
+	if ((hdr.flags & VFIO_IRQ_SET_DATA_EVENTFD) &&
+	    (action == VFIO_IRQ_SET_ACTION_MASK ||
+	     action == VFIO_IRQ_SET_ACTION_UNMASK)) {
+		ret = mtty_irq_mask_eventfd(s, &hdr, data,
+					    action == VFIO_IRQ_SET_ACTION_UNMASK);
+		kfree(data);
+		return ret;
+	}
+
 	mutex_lock(&s->lock);
-	switch (hdr.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) {
+	switch (action) {
 	case VFIO_IRQ_SET_ACTION_MASK:
 		ret = mtty_irq_mask(s, &hdr, data, false);
 		break;
@@ -588,6 +680,7 @@ static void mtty_close_device(struct vfio_device *vdev)
 	struct mtty_state *s = container_of(vdev, struct mtty_state, vdev);
 
 	mtty_mig_reset(s);
+	mtty_virqfds_release(s);
 	mutex_lock(&s->lock);
 	mtty_irqs_release(s);
 	mtty_model_reset(&s->model);
@@ -623,6 +716,7 @@ static int mtty_init_dev(struct vfio_device *vdev)
 	if (!s->uart)
 		return -ENOMEM;
 	mutex_init(&s->lock);
+	mutex_init(&s->virqfd_lock);
 	s->running = true;
 	mtty_model_init(&s->model, s->uart, t->nports, READ_ONCE(deep_fifo));
 	mtty_mig_init(s);
@@ -634,6 +728,7 @@ static void mtty_release_dev(struct vfio_device *vdev)
 	struct mtty_state *s = container_of(vdev, struct mtty_state, vdev);
 
 	mtty_mig_destroy(s);
+	mutex_destroy(&s->virqfd_lock);
 	mutex_destroy(&s->lock);
 	kfree(s->uart);
 #ifdef MTTY_HAVE_VFIO_FREE_DEVICE

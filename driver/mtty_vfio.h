@@ -32,6 +32,15 @@ struct mtty_state {
 	bool running;
 	unsigned int deferred;
 
+	/*
+	 * INTx unmask and mask through eventfds (irqfd resampling); their
+	 * threads take @lock, so they are set up and torn down under
+	 * @virqfd_lock only, never under @lock.
+	 */
+	struct mutex virqfd_lock;
+	struct virqfd *unmask_virqfd;
+	struct virqfd *mask_virqfd;
+
 	/* serialises the migration state machine; taken before @lock */
 	struct mutex mig_lock;
 	enum vfio_device_mig_state mig_state;

@@ -117,7 +117,8 @@ phase security tests/fuzz/security.sh
 for k in $VM_LINES; do
 	phase "vm-$k" tests/vm/run.sh --kernel "$k" -q \
 		--ko "build/$k/driver/mtty.ko" --bin build/vfio_client \
-		--bin build/vfio_fuzz --bin build/vfio_mig --l2init build/l2init
+		--bin build/vfio_fuzz --bin build/vfio_mig \
+		--bin build/vfio_resample --l2init build/l2init
 done
 # The operator stack on a booted Debian 12 systemd host (issue 3): the
 # package installed with make install, systemd/udev/mdevctl/libvirt, a

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_resample.c - INTx unmask and mask through eventfds, the way a KVM
+ * host's irqfd resampler drives them (VFIO_IRQ_SET_ACTION_UNMASK /
+ * _MASK with VFIO_IRQ_SET_DATA_EVENTFD), on one mtty device.
+ *
+ *   vfio_resample UUID
+ *
+ * The expectations are VFIO's INTx contract (include/uapi/linux/vfio.h:
+ * INTx is automasked when it fires; an unmask re-fires it while the
+ * device still asserts the line) and PCI's INTx Disable bit, with the
+ * 16550A deciding when the line is asserted (THRE and received data).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "mtty_uart.h"
+#include "tap.h"
+#include "vfio_dev.h"
+#include "vfio_uapi.h"
+
+#define PCI_COMMAND		0x04
+#define PCI_COMMAND_INTX_DISABLE 0x400
+
+static struct vdev d;
+
+static int set_irq(uint32_t flags, int32_t fd, uint32_t count)
+{
+	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	struct vfio_irq_set *s = (struct vfio_irq_set *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	s->argsz = sizeof(*s) + (flags & VFIO_IRQ_SET_DATA_EVENTFD ?
+				 count * sizeof(int32_t) : 0);
+	s->flags = flags;
+	s->index = VFIO_PCI_INTX_IRQ_INDEX;
+	s->count = count;
+	memcpy(s->data, &fd, sizeof(fd));
+	return ioctl(d.fd, VFIO_DEVICE_SET_IRQS, s);
+}
+
+static void kick(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) != sizeof(one))
+		tap_comment("eventfd write: %s", strerror(errno));
+}
+
+/* THRE raises the line (IER THRI with TX empty); reading IIR clears it */
+static void raise_thre(void)
+{
+	vdev_wr8(&d, 0, MTTY_UART_IER, 0);
+	vdev_wr8(&d, 0, MTTY_UART_IER, MTTY_IER_THRI);
+}
+
+static void lower(void)
+{
+	vdev_wr8(&d, 0, MTTY_UART_IER, 0);
+}
+
+static void test_resample(int trig)
+{
+	int unmask = vdev_efd_new(), mask = vdev_efd_new();
+	uint32_t cmd = 0;
+	unsigned int i, lost = 0, extra = 0;
+
+	ok(set_irq(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+		   unmask, 1) == 0, "UNMASK through an eventfd accepted");
+	ok_errno(set_irq(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+			 -2, 1), EINVAL, "UNMASK eventfd -2");
+	/* the failed call must not have torn the good one down */
+	vdev_efd_drain(trig);
+
+	raise_thre();
+	ok(vdev_efd_wait(trig, 1000) > 0, "line high: INTx fires (automasked)");
+	ok(vdev_efd_wait(trig, 200) == 0, "automasked: no second signal");
+	kick(unmask);
+	ok(vdev_efd_wait(trig, 1000) > 0,
+	   "resample while the line is still high: fires again");
+	ok_eq(vdev_rd8(&d, 0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_THRI,
+	      "IIR: THRE is the source (reading it clears THRE)");
+	kick(unmask);
+	ok(vdev_efd_wait(trig, 300) == 0, "resample with the line low: silent");
+
+	/* masked by the ioctl, unmasked through the eventfd */
+	ok(set_irq(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_MASK, -1, 1) == 0,
+	   "MASK (DATA_NONE)");
+	raise_thre();
+	ok(vdev_efd_wait(trig, 300) == 0, "masked: line high, no signal");
+	kick(unmask);
+	ok(vdev_efd_wait(trig, 1000) > 0, "eventfd unmask delivers it");
+	lower();
+	kick(unmask);
+	vdev_efd_drain(trig);
+
+	/* INTx Disable in the command register */
+	vdev_cfg_rd(&d, PCI_COMMAND, 2, &cmd);
+	vdev_cfg_wr(&d, PCI_COMMAND, 2, cmd | PCI_COMMAND_INTX_DISABLE);
+	raise_thre();
+	kick(unmask);
+	ok(vdev_efd_wait(trig, 300) == 0,
+	   "INTx Disable set: no signal, resample or not");
+	vdev_cfg_wr(&d, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_INTX_DISABLE);
+	kick(unmask);
+	ok(vdev_efd_wait(trig, 1000) > 0,
+	   "INTx Disable cleared with THRE pending: fires");
+	lower();
+	kick(unmask);
+	vdev_efd_drain(trig);
+
+	/* mask through an eventfd */
+	ok(set_irq(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_MASK,
+		   mask, 1) == 0, "MASK through an eventfd accepted");
+	kick(mask);
+	usleep(100000);
+	raise_thre();
+	ok(vdev_efd_wait(trig, 300) == 0, "masked through the eventfd: silent");
+	ok(set_irq(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, -1, 1) == 0 &&
+	   vdev_efd_wait(trig, 1000) > 0, "UNMASK (DATA_NONE) delivers it");
+	lower();
+	ok(set_irq(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_MASK,
+		   -1, 1) == 0, "MASK eventfd removed (fd -1)");
+	kick(unmask);
+	vdev_efd_drain(trig);
+
+	/* no interrupt lost over many rounds of fire / service / resample */
+	for (i = 0; i < 2000; i++) {
+		uint64_t n;
+
+		vdev_wr8(&d, 0, MTTY_UART_IER, MTTY_IER_RDI);
+		vdev_wr8(&d, 0, MTTY_UART_THR, (uint8_t)i);
+		n = vdev_efd_wait(trig, 1000);
+		if (!n)
+			lost++;
+		else if (n > 1)
+			extra++;
+		if (vdev_rd8(&d, 0, MTTY_UART_RBR) != (uint8_t)i)
+			lost++;
+		kick(unmask);
+	}
+	ok(!lost, "2000 rounds of RX data, service, resample: none lost (%u)",
+	   lost);
+	ok(!extra, "no round signalled twice (%u)", extra);
+	lower();
+
+	/* removed: the eventfd no longer unmasks */
+	ok(set_irq(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+		   -1, 1) == 0, "UNMASK eventfd removed (fd -1)");
+	vdev_efd_drain(trig);
+	raise_thre();
+	ok(vdev_efd_wait(trig, 1000) > 0, "fires (automasked)");
+	kick(unmask);
+	ok(vdev_efd_wait(trig, 300) == 0, "a removed resample fd unmasks nothing");
+	lower();
+
+	/* left armed on purpose: closing the device must tear it down */
+	ok(set_irq(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+		   unmask, 1) == 0, "UNMASK eventfd armed again");
+	ok(set_irq(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+		   unmask, 1) == 0, "and armed once more (replaces it)");
+	close(mask);
+	close(unmask);
+}
+
+int main(int argc, char **argv)
+{
+	int trig;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 2) {
+		fprintf(stderr, "usage: vfio_resample UUID\n");
+		return 2;
+	}
+	tap_tag("resample");
+	if (!ok(vdev_open(&d, argv[1]) == 0, "open %s", argv[1]))
+		return tap_done("vfio_resample");
+
+	ok_errno(set_irq(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+			 vdev_efd_new(), 1), EINVAL,
+		 "UNMASK eventfd before INTx is set up");
+	trig = vdev_efd_new();
+	ok(vdev_irq_eventfd(&d, VFIO_PCI_INTX_IRQ_INDEX, trig) == 0,
+	   "INTx trigger eventfd");
+	test_resample(trig);
+	ok(vdev_reopen(&d) == 0, "close and reopen with a resample fd armed");
+	ok(vdev_irq_eventfd(&d, VFIO_PCI_INTX_IRQ_INDEX, trig) == 0,
+	   "INTx trigger eventfd after reopen");
+	ok(vdev_io_errors == 0, "no register access errors (%u)",
+	   vdev_io_errors);
+	vdev_close(&d);
+	return tap_done("vfio_resample");
+}
