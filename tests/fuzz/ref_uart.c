@@ -304,14 +304,23 @@ static void write_lcr(struct ref_uart *u, uint8_t val)
 	/*
 	 * The spacing line reaches our own receiver: one all-zero character
 	 * with BI (8.3 LSR4: "only one zero character is loaded into the
-	 * FIFO"), its flag travelling with it; if the receiver is full the
-	 * character is lost and OE is set at once ("OE is indicated to the
-	 * CPU as soon as it happens").
+	 * FIFO"), its flag travelling with it.  A full receiver overruns
+	 * (8.3 LSR1, "indicated to the CPU as soon as it happens"): in FIFO
+	 * mode the new character is lost ("the character in the shift
+	 * register is overwritten, but it is not transferred to the FIFO");
+	 * in 16450 mode it replaces the unread one in RBR ("thereby
+	 * destroying the previous character").
 	 */
-	if (u->rx_count < ref_uart_depth(u))
+	if (u->rx_count < ref_uart_depth(u)) {
 		rx_append(u, 0x00, LSR_BI);
-	else
+	} else if (!u->fifo_on) {
+		u->rx_data[0] = 0x00;
+		u->rx_err[0] = LSR_BI;
 		u->lsr_revealed |= LSR_OE;
+		reveal_top(u);
+	} else {
+		u->lsr_revealed |= LSR_OE;
+	}
 }
 
 void ref_uart_write(struct ref_uart *u, unsigned int reg, uint8_t val)
