@@ -216,7 +216,8 @@ static int load_port(struct mig_in *in, const struct mtty_uart *u,
 			return ret;
 	}
 	if ((r[0] & ~ier_mask) || (r[2] & ~mcr_mask) ||
-	    (r[3] & ~MTTY_LSR_OE) || (r[4] & ~MTTY_MSR_DELTA_MASK) ||
+	    (r[3] & ~(MTTY_LSR_OE | MTTY_LSR_BI)) ||
+	    (r[4] & ~MTTY_MSR_DELTA_MASK) ||
 	    (r[8] & ~fcr_bits) || (r[8] && !(r[8] & MTTY_FCR_ENABLE)) ||
 	    (r[9] & ~(MTTY_MIG_PORT_FIFO64 | MTTY_MIG_PORT_THRE)) ||
 	    ((r[9] & MTTY_MIG_PORT_FIFO64) && !u->deep))
@@ -242,9 +243,13 @@ static int load_port(struct mig_in *in, const struct mtty_uart *u,
 	ret = load_fifo(in, &t->tx, depth, false);
 	if (ret)
 		return ret;
-	/* the transmitter only holds bytes the full receiver cannot take */
+	/*
+	 * The transmitter only holds bytes the full receiver cannot take;
+	 * the character on top has its errors already revealed (in LSR).
+	 */
 	if ((t->tx.count && t->rx.count != depth) ||
-	    (t->thre_int && t->tx.count))
+	    (t->thre_int && t->tx.count) ||
+	    (t->rx.count && t->rx.err[0]))
 		return -EINVAL;
 	return 0;
 }

@@ -31,6 +31,21 @@ static u8 fifo_pop(struct mtty_fifo *f)
 	return val;
 }
 
+/*
+ * An error is revealed when its character reaches the top of the RX FIFO
+ * (or RBR): from then on it is latched in LSR until LSR is read, whatever
+ * happens to the character.  Called wherever the top may have changed.
+ */
+static void uart_reveal(struct mtty_uart *u)
+{
+	struct mtty_fifo *f = &u->rx;
+
+	if (f->count && f->err[f->head]) {
+		u->lsr_err |= f->err[f->head];
+		f->err[f->head] = 0;
+	}
+}
+
 unsigned int mtty_uart_fifo_depth(const struct mtty_uart *u)
 {
 	if (!(u->fcr & MTTY_FCR_ENABLE))
@@ -61,6 +76,7 @@ static void uart_pump(struct mtty_uart *u)
 
 	while (u->tx.count && u->rx.count < depth)
 		fifo_push(&u->rx, fifo_pop(&u->tx), 0);
+	uart_reveal(u);
 
 	if (had_tx && !u->tx.count)
 		u->thre_int = true;
@@ -121,28 +137,40 @@ static void uart_set_lcr(struct mtty_uart *u, u8 val)
 	 * The break condition reaches our own receiver as one NUL character
 	 * carrying BI.  Like every error but overrun, BI travels with its
 	 * character: LSR shows it (and the line status interrupt fires)
-	 * once the NUL is at the top of the FIFO.  A full FIFO loses the
-	 * character and reports an overrun at once instead.
+	 * once the NUL is at the top of the FIFO.  A full receiver overruns
+	 * at once: in FIFO mode the NUL is lost, in 16450 mode it replaces
+	 * the unread character in RBR.
 	 */
-	if (u->rx.count < mtty_uart_fifo_depth(u))
+	if (u->rx.count < mtty_uart_fifo_depth(u)) {
 		fifo_push(&u->rx, 0, MTTY_LSR_BI);
-	else
+	} else if (!(u->fcr & MTTY_FCR_ENABLE)) {
+		u->rx.data[u->rx.head] = 0;
+		u->rx.err[u->rx.head] = MTTY_LSR_BI;
 		u->lsr_err |= MTTY_LSR_OE;
+	} else {
+		u->lsr_err |= MTTY_LSR_OE;
+	}
+	uart_reveal(u);
 }
 
 static void uart_set_fcr(struct mtty_uart *u, u8 val)
 {
 	unsigned int old_depth = mtty_uart_fifo_depth(u);
 
-	if (u->deep && (u->lcr & MTTY_LCR_DLAB))
-		u->fifo64 = !!(val & MTTY_FCR_FIFO64);
-
-	/* Other bits only take effect while the FIFO enable bit is written 1. */
-	if (val & MTTY_FCR_ENABLE)
+	/*
+	 * "FCR0 must be 1 when other FCR bits are written to or they will
+	 * not be programmed": writing it 0 only selects 16450 mode.  The
+	 * 16750's 64-byte bit is also written only with DLAB set.
+	 */
+	if (val & MTTY_FCR_ENABLE) {
+		if (u->deep && (u->lcr & MTTY_LCR_DLAB))
+			u->fifo64 = !!(val & MTTY_FCR_FIFO64);
 		u->fcr = val & (MTTY_FCR_ENABLE | MTTY_FCR_DMA_SELECT |
 				MTTY_FCR_TRIGGER_MASK);
-	else
+	} else {
 		u->fcr = 0;
+		val = 0;
+	}
 
 	if (mtty_uart_fifo_depth(u) != old_depth) {
 		/* Changing the FIFO mode resets both FIFOs. */
@@ -190,17 +218,14 @@ static u8 uart_read_rbr(struct mtty_uart *u)
 	val = fifo_pop(&u->rx);
 	u->rx_bytes++;
 	uart_pump(u);
+	uart_reveal(u);
 	return val;
 }
 
-/* LSR bits 1-4: the overrun and the errors of the character on top. */
+/* LSR bits 1-4: the overrun and the errors revealed since LSR was read. */
 static u8 uart_line_errors(const struct mtty_uart *u)
 {
-	u8 val = u->lsr_err & MTTY_LSR_OE;
-
-	if (u->rx.count)
-		val |= u->rx.err[u->rx.head] & MTTY_LSR_CHAR_ERR_MASK;
-	return val;
+	return u->lsr_err & (MTTY_LSR_OE | MTTY_LSR_CHAR_ERR_MASK);
 }
 
 u8 mtty_uart_lsr_errors(const struct mtty_uart *u)
@@ -210,6 +235,9 @@ u8 mtty_uart_lsr_errors(const struct mtty_uart *u)
 	unsigned int i;
 
 	if (u->fcr & MTTY_FCR_ENABLE) {
+		/* LSR7: an error shown now or still in the FIFO */
+		if (val & MTTY_LSR_CHAR_ERR_MASK)
+			val |= MTTY_LSR_FIFOE;
 		for (i = 0; i < f->count; i++) {
 			if (f->err[(f->head + i) % MTTY_FIFO_MAX]) {
 				val |= MTTY_LSR_FIFOE;
@@ -266,7 +294,7 @@ static u8 uart_read_iir(struct mtty_uart *u)
 
 	if (u->fcr & MTTY_FCR_ENABLE)
 		val |= MTTY_IIR_FIFO_ON;
-	if (u->fifo64)
+	if (u->fifo64 && (u->fcr & MTTY_FCR_ENABLE))
 		val |= MTTY_IIR_FIFO64;
 	/* Reading IIR clears a THRE interrupt that it reports. */
 	if (id == MTTY_IIR_THRI)
@@ -282,13 +310,8 @@ static u8 uart_read_lsr(struct mtty_uart *u)
 		val |= MTTY_LSR_DR;
 	if (!u->tx.count)
 		val |= MTTY_LSR_THRE | MTTY_LSR_TEMT;
-	/*
-	 * Reading LSR clears the errors it reported: the overrun, and those
-	 * of the top character (which stays in the FIFO, now error free).
-	 */
+	/* Reading LSR clears the errors it reported (LSR bits 1-4). */
 	u->lsr_err = 0;
-	if (u->rx.count)
-		u->rx.err[u->rx.head] = 0;
 	return val;
 }
 

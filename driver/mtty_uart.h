@@ -108,7 +108,7 @@ struct mtty_uart {
 	u8 ier;
 	u8 lcr;
 	u8 mcr;
-	u8 lsr_err;		/* sticky OE, cleared by reading LSR */
+	u8 lsr_err;		/* OE and revealed BI, cleared by reading LSR */
 	u8 msr_delta;		/* DCTS/DDSR/TERI/DDCD, cleared by reading MSR */
 	u8 scr;
 	u8 dll;

@@ -443,7 +443,8 @@ MUT(m_ier_deep, s->port[0].ier = 0x40)
 MUT(m_mcr, s->port[1].mcr = 0x20)
 MUT(m_mcr_deep, s->port[1].mcr = 0x40)
 MUT(m_lsr_dr, s->port[0].lsr = 0x03)
-MUT(m_lsr_bi, s->port[0].lsr = 0x10)
+MUT(m_lsr_pe, s->port[0].lsr = 0x04)
+MUT(m_top_err, s->port[0].nrx = 1; s->port[0].rx[0] = 0; s->port[0].rxe[0] = 0x10)
 MUT(m_lsr_80, s->port[0].lsr = 0x80)
 MUT(m_msr, s->port[0].msr = 0x10)
 MUT(m_fcr_clear, s->port[0].fcr = 0x43)
@@ -496,9 +497,10 @@ static const struct bad bads[] = {
 	{ "IER bit 6", m_ier_deep, -EINVAL },
 	{ "MCR bit 5 on a 16550A", m_mcr, -EINVAL },
 	{ "MCR bit 6", m_mcr_deep, -EINVAL },
-	{ "LSR DR in the overrun byte", m_lsr_dr, -EINVAL },
-	{ "LSR BI in the overrun byte", m_lsr_bi, -EINVAL },
-	{ "LSR bit 7 in the overrun byte", m_lsr_80, -EINVAL },
+	{ "LSR DR in the error latch", m_lsr_dr, -EINVAL },
+	{ "LSR PE in the error latch (no parity errors here)", m_lsr_pe, -EINVAL },
+	{ "BI on the top character (not revealed)", m_top_err, -EINVAL },
+	{ "LSR bit 7 in the error latch", m_lsr_80, -EINVAL },
 	{ "MSR line bit in the deltas", m_msr, -EINVAL },
 	{ "FCR clear bit latched", m_fcr_clear, -EINVAL },
 	{ "FCR bit 5 latched", m_fcr_64, -EINVAL },
@@ -578,7 +580,7 @@ TEST(mig_rejects_every_bad_field)
 	s.port[0].flags = 1;
 	s.port[0].nrx = 1;
 	s.port[0].rx[0] = 0;
-	s.port[0].rxe[0] = 0x10;
+	s.port[0].lsr = 0x10;	/* the break NUL in RBR, BI revealed */
 	CHECK_EQ(try_spec(&s, true), 0, "deep: 64-byte mode, FIFO off");
 	s.port[0].nrx = 2;
 	CHECK_EQ(try_spec(&s, true), -EINVAL, "deep: 2 bytes, FIFO off");

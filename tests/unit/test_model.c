@@ -361,13 +361,26 @@ TEST(uart_break_no_fifo_and_overrun)
 	CHECK_EQ(rd(0, MTTY_UART_IIR), 0x06, "RLS, no FIFO bits");
 	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x71, "BI, DR, THRE, TEMT; no bit 7");
 	CHECK_EQ(rd(0, MTTY_UART_IIR), 0x04, "then RX data");
-	/* holding register full: the next break character is lost */
+	/*
+	 * Holding register full of 'A' (datasheet LSR1: in 16450 mode the
+	 * next character overwrites RBR, destroying the previous one): the
+	 * break NUL replaces it, with OE and its own BI.
+	 */
+	rd(0, MTTY_UART_RBR);
+	wr(0, MTTY_UART_THR, 'A');
 	wr(0, MTTY_UART_LCR, MTTY_LCR_SBC);
 	wr(0, MTTY_UART_LCR, 0);
 	CHECK_EQ(rd(0, MTTY_UART_IIR), 0x06, "overrun raises RLS at once");
-	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x63, "OE, DR; the lost NUL's BI is gone");
-	CHECK_EQ(rd(0, MTTY_UART_RBR), 0, "first NUL still there");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x73, "OE, BI, DR: the NUL overwrote 'A'");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 0, "RBR holds the NUL");
 	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x60, "idle");
+
+	/* LSR1-4 are cleared by reading LSR, not by reading RBR */
+	wr(0, MTTY_UART_LCR, MTTY_LCR_SBC);
+	wr(0, MTTY_UART_LCR, 0);
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 0, "NUL read before LSR");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x70, "BI still latched, DR clear");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x60, "cleared by that read");
 
 	/* FIFO mode, FIFO full of data: overrun at once, not with a byte */
 	setup(1, false);
@@ -385,17 +398,31 @@ TEST(uart_break_no_fifo_and_overrun)
 	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc1, "cleared");
 }
 
-/* Clearing the receive FIFO drops the errors of the bytes it held. */
+/*
+ * Clearing the receive FIFO drops the errors of the bytes it held; an
+ * error already revealed (its character reached the top) stays in LSR
+ * until LSR is read.
+ */
 TEST(uart_break_fifo_clear)
 {
 	setup(1, true);
 	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
 	wr(0, MTTY_UART_IER, MTTY_IER_RLSI);
+	wr(0, MTTY_UART_THR, 'A');
 	wr(0, MTTY_UART_LCR, MTTY_LCR_SBC);
-	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc6, "RLS");
+	wr(0, MTTY_UART_LCR, 0);
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc1, "NUL behind 'A': no RLS yet");
 	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE | MTTY_FCR_CLEAR_RCVR);
 	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc1, "no RLS without the NUL");
 	CHECK_EQ(rd(0, MTTY_UART_LSR), 0x60, "no BI, no FIFOE");
+
+	wr(0, MTTY_UART_LCR, MTTY_LCR_SBC);
+	wr(0, MTTY_UART_LCR, 0);
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc6, "NUL on top: RLS");
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE | MTTY_FCR_CLEAR_RCVR);
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc6, "revealed BI survives the clear");
+	CHECK_EQ(rd(0, MTTY_UART_LSR), 0xf0, "BI, FIFOE, empty");
+	CHECK_EQ(rd(0, MTTY_UART_IIR), 0xc1, "cleared by reading LSR");
 }
 
 TEST(pci_identity)
