@@ -887,7 +887,9 @@ static void check_loopback(struct dev *d, int port, unsigned int n)
 	for (i = 0; i < n; i++)
 		expect[i] = rnd();
 	if (wr(d, port, LCR, 0x03) || wr(d, port, IER, rn(16)) ||
-	    wr(d, port, FCR, fifo ? 0x07 | (rn(4) << 6) : 0x06) ||
+	    /* FCR clears act only with FCR0 = 1; 0x00 then leaves FIFO mode */
+	    wr(d, port, FCR, 0x07 | (fifo ? rn(4) << 6 : 0)) ||
+	    (!fifo && wr(d, port, FCR, 0x00)) ||
 	    wr(d, port, MCR, rn(32)))
 		return;
 	depth = fifo ? 16 : 1;
