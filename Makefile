@@ -75,7 +75,11 @@ build/l2init: tests/vm/l2init.c
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) -pthread -o $@ $<
 
-tools: build/vfio_client build/l2init build/vfio_fuzz build/vfio_mig
+build/hmp: tests/vm/hmp.c
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_CFLAGS) -o $@ $<
+
+tools: build/vfio_client build/l2init build/vfio_fuzz build/vfio_mig build/hmp
 
 lint: deps
 	@scripts/lint.sh
