@@ -93,7 +93,8 @@ elf_deps() {
 # Every file the qemu10 part is made of (for its cache key).
 q10_inputs() {
 	local f
-	printf '%s\n' "$Q10_BIN"
+	# the host QEMU too: its libraries (in the base part) are left out
+	printf '%s\n' "$QEMU" "$Q10_BIN"
 	elf_deps "$Q10_BIN"
 	if [ -e "$Q10_TCG" ]; then
 		printf '%s\n' "$Q10_TCG"
@@ -105,13 +106,21 @@ q10_inputs() {
 }
 
 build_qemu10() {
-	local out=$1 root f
+	local out=$1 root f base_libs
 	root=$(mktemp -d "$IMG/.q10.XXXXXX")
 	stage_skeleton "$root"
-	stage_elf "$root" "$Q10_BIN" /opt/qemu10/bin/qemu-system-x86_64
+	stage_file "$root" "$Q10_BIN" /opt/qemu10/bin/qemu-system-x86_64
 	if [ -e "$Q10_TCG" ]; then
-		stage_elf "$root" "$Q10_TCG" /opt/qemu10/lib/qemu/accel-tcg-x86_64.so
+		stage_file "$root" "$Q10_TCG" /opt/qemu10/lib/qemu/accel-tcg-x86_64.so
 	fi
+	# its libraries, except those the base part has for QEMU 7.2 (the
+	# same host files: QEMU 10 from bookworm-backports uses Debian 12's)
+	base_libs=" $( { elf_deps "$QEMU"; elf_deps "$QEMU_MODDIR/accel-tcg-x86_64.so"; } |
+		tr '\n' ' ') "
+	while read -r f; do
+		case $base_libs in *" $f "*) continue ;; esac
+		[ -e "$root$(img_path "$f")" ] || stage_file "$root" "$f"
+	done < <({ elf_deps "$Q10_BIN"; [ ! -e "$Q10_TCG" ] || elf_deps "$Q10_TCG"; } | sort -u)
 	for f in $Q10_FIRMWARE; do
 		stage_file "$root" "$Q10_ROOT/$f" "/opt/qemu10/share/qemu/${f##*/}"
 	done
