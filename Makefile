@@ -86,9 +86,9 @@ lint: deps
 
 vm-test: modules tools
 	@for k in $(KERNELS); do \
-		tests/vm/run.sh --kernel $$k --ko build/$$k/driver/mtty.ko \
+		tests/vm/run.sh --kernel $$k --ko build/$$k/driver/mtty.ko --qemu10 \
 			--bin build/vfio_client --bin build/vfio_fuzz \
-			--bin build/vfio_mig --l2init build/l2init || exit 1; \
+			--bin build/vfio_mig --bin build/hmp --l2init build/l2init || exit 1; \
 	done
 
 check: deps
