@@ -73,7 +73,11 @@ start_qemu() {
 }
 
 pid_of() { eval "echo \"\$PID_$1\""; }
-alive() { kill -0 "$(pid_of "$1")" 2>/dev/null; }
+# alive N: QEMU N has not exited (an exited, not yet reaped child is a
+# zombie, which kill -0 still finds)
+alive() {
+	_st=$(cut -d' ' -f3 "/proc/$(pid_of "$1")/stat" 2>/dev/null) && [ "$_st" != Z ]
+}
 
 # show_qemu N: QEMU N's own output (errors, warnings), as comments.
 show_qemu() {
