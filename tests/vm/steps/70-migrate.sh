@@ -15,7 +15,8 @@
 # MIG_STREAM_SECS guest streaming time (150), MIG_VFIO_OPTS vfio-pci
 # options (enable-migration=on,x-device-dirty-page-tracking=off: see
 # docs/migration.md "End to end with QEMU 10"), MIG_BOOT_TIMEOUT (400),
-# MIG_TIMEOUT per migration (180).
+# MIG_TIMEOUT per migration (180), MIG_SWITCHOVER_BW (1T before 6.3,
+# below; empty: not set).
 # shellcheck source=lib.sh disable=SC1091
 . /steps/lib.sh
 
@@ -27,6 +28,19 @@ MIG_STREAM_SECS=${MIG_STREAM_SECS:-150}
 MIG_VFIO_OPTS=${MIG_VFIO_OPTS-enable-migration=on,x-device-dirty-page-tracking=off}
 MIG_BOOT_TIMEOUT=${MIG_BOOT_TIMEOUT:-400}
 MIG_TIMEOUT=${MIG_TIMEOUT:-180}
+# Kernels before 6.3 have no VFIO_DEVICE_FEATURE_MIG_DATA_SIZE: QEMU then
+# assumes 100 GiB of device state to stop-copy (VFIO_MIG_STOP_COPY_SIZE in
+# hw/vfio/migration.c), which never fits the downtime limit, and a live
+# migration never switches over.  Telling QEMU the switchover bandwidth
+# (threshold = bandwidth x downtime-limit 300 ms > 100 GiB) lets it
+# switch over; the downtime it reports is still measured.
+kv=$(uname -r)
+kmaj=${kv%%.*} kmin=${kv#*.}
+kmin=${kmin%%[!0-9]*}
+if [ "$kmaj" -lt 6 ] || { [ "$kmaj" -eq 6 ] && [ "$kmin" -lt 3 ]; }; then
+	MIG_SWITCHOVER_BW=${MIG_SWITCHOVER_BW-1T}
+fi
+MIG_SWITCHOVER_BW=${MIG_SWITCHOVER_BW-}
 W=/tmp/mig
 MIG_SOCK=$W/mig.sock
 STATE=$W/guest.state
@@ -45,6 +59,8 @@ if [ ! -e /l2/vmlinux ] || [ ! -e /l2/initramfs.cpio ]; then
 fi
 [ ! -d $Q10/lib/qemu ] || export QEMU_MODULE_DIR=$Q10/lib/qemu
 comment "migrate: $(cat $Q10/version 2>/dev/null), vfio-pci options '$MIG_VFIO_OPTS', $MIG_COUNT socket migrations + 1 through a file, guest streams ${MIG_STREAM_SECS}s"
+[ -z "$MIG_SWITCHOVER_BW" ] ||
+	comment "migrate: kernel $kv has no VFIO_DEVICE_FEATURE_MIG_DATA_SIZE: avail-switchover-bandwidth $MIG_SWITCHOVER_BW (else QEMU assumes 100 GiB of device state and never switches over)"
 rm -rf "$W"
 mkdir -p "$W"
 
@@ -142,6 +158,13 @@ mig_status() {
 migrate_run() {
 	_src=$1 _uri=$2 _what=$3
 	_t0=$(uptime_s)
+	if [ -n "$MIG_SWITCHOVER_BW" ]; then
+		_out=$(hmp_to "$_src" "migrate_set_parameter avail-switchover-bandwidth $MIG_SWITCHOVER_BW")
+		if [ -n "$_out" ]; then
+			notok "migrate: $_what: migrate_set_parameter avail-switchover-bandwidth: $_out"
+			return 1
+		fi
+	fi
 	_out=$(hmp_to "$_src" "migrate -d $_uri") || {
 		notok "migrate: $_what: monitor of QEMU $_src (migrate -d $_uri)"
 		return 1
