@@ -1420,6 +1420,7 @@ struct stream {
 	struct ttyport *tp;
 	unsigned int salt;
 	int stop;		/* __atomic: writer stops */
+	int wdone;		/* __atomic: writer returned, wrote is final */
 	size_t wrote;		/* __atomic */
 	size_t got;		/* __atomic */
 	size_t nbad;		/* __atomic */
@@ -1479,6 +1480,7 @@ static void *stream_writer(void *arg)
 		__atomic_store_n(&st->wrote, off, __ATOMIC_SEQ_CST);
 	}
 	__atomic_store_n(&st->stop, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&st->wdone, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
@@ -1501,7 +1503,8 @@ static void *stream_reader(void *arg)
 		ssize_t r, i;
 		int pr;
 
-		if (__atomic_load_n(&st->stop, __ATOMIC_SEQ_CST) &&
+		/* not just "stop": a write() may still be under way */
+		if (__atomic_load_n(&st->wdone, __ATOMIC_SEQ_CST) &&
 		    got >= __atomic_load_n(&st->wrote, __ATOMIC_SEQ_CST))
 			break;
 		if (empty >= cfg.idle * 2) {
@@ -1636,6 +1639,7 @@ static void stream_tests(void)
 			result(0, "stream %s: pthread_create(writer): %s",
 			       sts[i].tp->name, strerror(e));
 			__atomic_store_n(&sts[i].stop, 1, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&sts[i].wdone, 1, __ATOMIC_SEQ_CST);
 			continue;
 		}
 		sts[i].have_wt = 1;

@@ -12,7 +12,7 @@
 # Without /opt/qemu10 the step cannot run and says so as a failure.
 # Knobs (environment; from run.sh --append "NAME=value", the kernel hands
 # unknown NAME=value arguments to init): MIG_COUNT socket migrations (4),
-# MIG_STREAM_SECS guest streaming time (150), MIG_VFIO_OPTS vfio-pci
+# MIG_STREAM_SECS guest streaming time (120), MIG_VFIO_OPTS vfio-pci
 # options (enable-migration=on,x-device-dirty-page-tracking=off: see
 # docs/migration.md "End to end with QEMU 10"), MIG_BOOT_TIMEOUT (400),
 # MIG_TIMEOUT per migration (180), MIG_SWITCHOVER_BW (1T before 6.3,
@@ -24,7 +24,7 @@ Q10=/opt/qemu10
 QEMU10=$Q10/bin/qemu-system-x86_64
 HMP=/usr/bin/hmp
 MIG_COUNT=${MIG_COUNT:-4}
-MIG_STREAM_SECS=${MIG_STREAM_SECS:-150}
+MIG_STREAM_SECS=${MIG_STREAM_SECS:-120}
 MIG_VFIO_OPTS=${MIG_VFIO_OPTS-enable-migration=on,x-device-dirty-page-tracking=off}
 MIG_BOOT_TIMEOUT=${MIG_BOOT_TIMEOUT:-400}
 MIG_TIMEOUT=${MIG_TIMEOUT:-180}
@@ -335,6 +335,21 @@ for i in $ALL; do
 	show_qemu "$i"
 done
 cleanup
+# The L2 kernel prints "Disabling IRQ #n" (KERN_EMERG, so it reaches the
+# console l2init turned down to panics) when it gives up on a stuck line
+# ("irq n: nobody cared", in its log scan): name the QEMU it ran on.
+irq_ok=1
+for i in $ALL; do
+	d=$(con "$i" | grep -o 'Disabling IRQ #[0-9]*' | head -n1)
+	[ -n "$d" ] || continue
+	irq_ok=0
+	if [ "$i" -eq 0 ]; then
+		notok "migrate: L2 kernel: $d (nobody cared) on QEMU 0, before any migration"
+	else
+		notok "migrate: L2 kernel: $d (nobody cared) on QEMU $i, after migration $i: the interrupt line stayed asserted"
+	fi
+done
+[ "$irq_ok" -eq 0 ] || ok "migrate: no L2 interrupt line given up (Disabling IRQ) on any QEMU"
 res=$(con "$N" | grep '^STREAM-RESULT' | tail -n1)
 comment "migrate: guest result: ${res:-none}"
 case $res in
