@@ -16,7 +16,8 @@
 # options (enable-migration=on,x-device-dirty-page-tracking=off: see
 # docs/migration.md "End to end with QEMU 10"), MIG_BOOT_TIMEOUT (400),
 # MIG_TIMEOUT per migration (180), MIG_SWITCHOVER_BW (1T before 6.3,
-# below; empty: not set).
+# below; empty: not set), MIG_TRACE (a QEMU -trace pattern, summarised per
+# QEMU; e.g. MIG_TRACE=vfio_intx_*).
 # shellcheck source=lib.sh disable=SC1091
 . /steps/lib.sh
 
@@ -83,6 +84,7 @@ start_qemu() {
 		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$_u,addr=05.0${MIG_VFIO_OPTS:+,$MIG_VFIO_OPTS}" \
 		-serial "file:$W/con-$_n.log" \
 		-monitor "unix:$W/mon-$_n.sock,server,nowait" \
+		${MIG_TRACE:+-trace "$MIG_TRACE"} \
 		"$@" </dev/null >"$W/qemu-$_n.log" 2>&1 &
 	eval "PID_$_n=\$!"
 	comment "migrate: started QEMU $_n (pid $!) on mdev $_u${1:+ $*}"
@@ -95,9 +97,22 @@ alive() {
 	_st=$(cut -d' ' -f3 "/proc/$(pid_of "$1")/stat" 2>/dev/null) && [ "$_st" != Z ]
 }
 
-# show_qemu N: QEMU N's own output (errors, warnings), as comments.
+# show_qemu N: QEMU N's own output (errors, warnings), as comments; with
+# MIG_TRACE (a -trace pattern, e.g. vfio_intx_*) the trace lines are
+# summarised: a count per event, the first and the last 8 of them.
 show_qemu() {
-	[ ! -s "$W/qemu-$1.log" ] || sed "s/^/# qemu $1: /" "$W/qemu-$1.log"
+	[ -s "$W/qemu-$1.log" ] || return 0
+	if [ -z "${MIG_TRACE:-}" ]; then
+		sed "s/^/# qemu $1: /" "$W/qemu-$1.log"
+		return 0
+	fi
+	# log backend: "event args"
+	_tre='^[a-z0-9_][a-z0-9_]* '
+	grep -v "$_tre" "$W/qemu-$1.log" | sed "s/^/# qemu $1: /"
+	grep "$_tre" "$W/qemu-$1.log" | sed 's/ .*//' |
+		sort | uniq -c | sed "s/^ */# qemu $1 trace count: /"
+	grep "$_tre" "$W/qemu-$1.log" | head -n 8 | sed "s/^/# qemu $1 trace first: /"
+	grep "$_tre" "$W/qemu-$1.log" | tail -n 8 | sed "s/^/# qemu $1 trace last: /"
 }
 
 # hmp_to N CMD: monitor command to instance N, answer on stdout.
