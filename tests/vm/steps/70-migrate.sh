@@ -220,7 +220,6 @@ migrate_run() {
 quit_src() {
 	hmp_to "$1" quit >/dev/null
 	if wait_exit "$1" 30; then
-		show_qemu "$1"
 		check_eq "migrate: $2: source QEMU $1 quit cleanly (exit status)" 0 "$QRC"
 	else
 		notok "migrate: $2: source QEMU $1 still running 30s after quit"
@@ -292,7 +291,6 @@ run() {
 		return 1
 	fi
 	ok "migrate: guest booted and streams on mdev A ($(($(uptime_s) - T0))s after QEMU start)"
-	show_qemu 0
 	wait_progress 0 0 30 || { notok "migrate: no stream progress on QEMU 0"; return 1; }
 	k=1
 	while [ "$k" -le "$MIG_COUNT" ]; do
