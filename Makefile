@@ -79,18 +79,22 @@ build/l2init: tests/vm/l2init.c
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) -pthread -o $@ $<
 
+build/hmp: tests/vm/hmp.c
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_CFLAGS) -o $@ $<
+
 tools: build/vfio_client build/l2init build/vfio_fuzz build/vfio_mig \
-	build/vfio_resample
+	build/vfio_resample build/hmp
 
 lint: deps
 	@scripts/lint.sh
 
 vm-test: modules tools
 	@for k in $(KERNELS); do \
-		tests/vm/run.sh --kernel $$k --ko build/$$k/driver/mtty.ko \
+		tests/vm/run.sh --kernel $$k --ko build/$$k/driver/mtty.ko --qemu10 \
 			--bin build/vfio_client --bin build/vfio_fuzz \
 			--bin build/vfio_mig --bin build/vfio_resample \
-			--l2init build/l2init || exit 1; \
+			--bin build/hmp --l2init build/l2init || exit 1; \
 	done
 
 check: deps

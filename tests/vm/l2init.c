@@ -24,6 +24,16 @@
  *                              names); the seed shows ttyS1, ttyS2 with
  *                              8250.nr_uarts=4
  *   mtty.watchdog=S            global watchdog (default: per phase)
+ *   mtty.l2=stream             stream mode (instead of the loopback runs,
+ *                              after the same PCI/tty checks): writes a
+ *                              position-dependent byte sequence through
+ *                              every port continuously for
+ *                              mtty.stream_secs=120 seconds and verifies
+ *                              every byte read back (no loss, duplicate
+ *                              or alteration), printing "# stream progress
+ *                              t=S rx=N bad=N ..." every 3 s; built to
+ *                              run while the host migrates the guest
+ *                              (tests/vm/steps/70-migrate.sh)
  *   mtty.demo=1                if /demo.sh exists: run "/bin/busybox sh
  *                              /demo.sh" instead of the checks, then power off
  *                              (demo.sh should simply exit; its exit status
@@ -88,6 +98,8 @@ static struct config {
 	long demo;
 	long ttybase;
 	long watchdog;
+	int stream;
+	long stream_secs;
 } cfg = {
 	.vendor = SEED_VENDOR,
 	.device = SEED_DEVICE,
@@ -98,6 +110,8 @@ static struct config {
 	.demo = 0,
 	.ttybase = 1,
 	.watchdog = 0,
+	.stream = 0,
+	.stream_secs = 120,
 };
 
 static volatile sig_atomic_t n_pass, n_fail;
@@ -435,6 +449,16 @@ static void parse_cmdline(void)
 			parse_num(key, val, -1, 1000, &cfg.ttybase);
 		} else if (!strcmp(key, "watchdog")) {
 			parse_num(key, val, 0, 86400, &cfg.watchdog);
+		} else if (!strcmp(key, "l2")) {
+			if (!strcmp(val, "stream"))
+				cfg.stream = 1;
+			else if (!strcmp(val, "checks"))
+				cfg.stream = 0;
+			else
+				result(0, "kernel cmdline mtty.l2=%s is invalid (stream or checks)",
+				       val);
+		} else if (!strcmp(key, "stream_secs")) {
+			parse_num(key, val, 1, 86400, &cfg.stream_secs);
 		} else {
 			say("# ignoring unknown parameter mtty.%s=%s", key, val);
 		}
@@ -528,7 +552,8 @@ static void klog_port_line(const char *line, void *arg)
 
 static const char *const bad_patterns[] = {
 	"WARNING:", "BUG:", "Oops", "Call Trace", "general protection",
-	"refcount_t", "lockdep",
+	"refcount_t", "lockdep", "nobody cared", "Disabling IRQ",
+	"too much work for irq",
 };
 
 struct klog_bad {
@@ -561,7 +586,7 @@ static void check_klog_clean(void)
 	}
 	klog_foreach(log, klog_bad_line, &kb);
 	result(kb.hits == 0,
-	       "kernel log has no WARNING:/BUG:/Oops/Call Trace/general protection/refcount_t/lockdep (%d matching lines)",
+	       "kernel log has no WARNING:/BUG:/Oops/Call Trace/general protection/refcount_t/lockdep/nobody cared/Disabling IRQ/too much work for irq (%d matching lines)",
 	       kb.hits);
 	free(log);
 }
@@ -1382,6 +1407,316 @@ static void loopback_tests(void)
 	}
 }
 
+/* ---------------------------------------------------------------- stream */
+
+/*
+ * Stream mode: every port carries an endless position-dependent sequence,
+ * byte i = (i * 7 + i / 251 + salt) & 0xff (salt per port, so cross-talk
+ * shows), for cfg.stream_secs seconds.  The reader checks each byte
+ * against its position: a lost or duplicated byte shifts everything after
+ * it and shows as mismatches, as does an altered one.
+ */
+struct stream {
+	struct ttyport *tp;
+	unsigned int salt;
+	int stop;		/* __atomic: writer stops */
+	int wdone;		/* __atomic: writer returned, wrote is final */
+	size_t wrote;		/* __atomic */
+	size_t got;		/* __atomic */
+	size_t nbad;		/* __atomic */
+	size_t first_bad, extra;
+	int werr, rerr, idle_out;
+	const char *wwhat, *rwhat;
+	pthread_t wt, rt;
+	int have_wt, have_rt;
+};
+
+static unsigned char stream_byte(size_t i, unsigned int salt)
+{
+	return (unsigned char)((i * 7 + i / 251 + salt) & 0xff);
+}
+
+static void *stream_writer(void *arg)
+{
+	struct stream *st = arg;
+	unsigned char buf[4096];
+	uint32_t rs = 0x2545f491u ^ st->salt;
+	size_t off = 0;
+
+	while (!__atomic_load_n(&st->stop, __ATOMIC_SEQ_CST)) {
+		struct pollfd p = { .fd = st->tp->fd, .events = POLLOUT };
+		size_t len = next_chunk(&rs), k;
+		ssize_t w;
+		int r;
+
+		r = poll(&p, 1, 500);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			st->wwhat = "poll";
+			st->werr = errno;
+			break;
+		}
+		if (r == 0)
+			continue;
+		if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			st->wwhat = "poll revents ERR/HUP/NVAL";
+			st->werr = EIO;
+			break;
+		}
+		if (len > sizeof(buf))
+			len = sizeof(buf);
+		for (k = 0; k < len; k++)
+			buf[k] = stream_byte(off + k, st->salt);
+		w = write(st->tp->fd, buf, len);
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			st->wwhat = "write";
+			st->werr = errno;
+			break;
+		}
+		off += (size_t)w;
+		__atomic_store_n(&st->wrote, off, __ATOMIC_SEQ_CST);
+	}
+	__atomic_store_n(&st->stop, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&st->wdone, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * Reads and checks until the writer has stopped and everything it wrote
+ * arrived, then waits 1 s for bytes beyond that (duplicates at the end).
+ * Idleness is counted in empty 500 ms polls, not in guest clock time,
+ * which may jump when the guest resumes after a migration.
+ */
+static void *stream_reader(void *arg)
+{
+	struct stream *st = arg;
+	unsigned char buf[4096];
+	long empty = 0;
+	size_t got = 0, nbad = 0;
+	double end;
+
+	for (;;) {
+		struct pollfd p = { .fd = st->tp->fd, .events = POLLIN };
+		ssize_t r, i;
+		int pr;
+
+		/* not just "stop": a write() may still be under way */
+		if (__atomic_load_n(&st->wdone, __ATOMIC_SEQ_CST) &&
+		    got >= __atomic_load_n(&st->wrote, __ATOMIC_SEQ_CST))
+			break;
+		if (empty >= cfg.idle * 2) {
+			st->idle_out = 1;
+			break;
+		}
+		pr = poll(&p, 1, 500);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0) {
+			st->rwhat = "poll";
+			st->rerr = errno;
+			break;
+		}
+		if (pr == 0) {
+			empty++;
+			continue;
+		}
+		if (p.revents & (POLLERR | POLLNVAL)) {
+			st->rwhat = "poll revents ERR/NVAL";
+			st->rerr = EIO;
+			break;
+		}
+		r = read(st->tp->fd, buf, sizeof(buf));
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			st->rwhat = "read";
+			st->rerr = errno;
+			break;
+		}
+		if (r == 0) {
+			st->rwhat = "read returned EOF";
+			st->rerr = EPIPE;
+			break;
+		}
+		empty = 0;
+		for (i = 0; i < r; i++) {
+			if (buf[i] != stream_byte(got + (size_t)i, st->salt)) {
+				if (!nbad)
+					st->first_bad = got + (size_t)i;
+				nbad++;
+			}
+		}
+		got += (size_t)r;
+		__atomic_store_n(&st->got, got, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&st->nbad, nbad, __ATOMIC_SEQ_CST);
+	}
+	if (!st->rerr && !st->idle_out) {
+		end = now() + 1.0;
+		for (;;) {
+			struct pollfd p = { .fd = st->tp->fd, .events = POLLIN };
+			int ms = ms_left(end, 300);
+			ssize_t r;
+
+			if (ms <= 0)
+				break;
+			if (poll(&p, 1, ms) <= 0)
+				continue;
+			r = read(st->tp->fd, buf, sizeof(buf));
+			if (r > 0)
+				st->extra += (size_t)r;
+			else if (r == 0 || (errno != EAGAIN && errno != EINTR))
+				break;
+		}
+	}
+	/* a reader that gave up stops its writer too */
+	__atomic_store_n(&st->stop, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void stream_progress(struct stream *sts, int n, double t0)
+{
+	char detail[1024];
+	size_t rx = 0, bad = 0;
+	int i, p = 0;
+
+	detail[0] = '\0';
+	for (i = 0; i < n; i++) {
+		size_t g = __atomic_load_n(&sts[i].got, __ATOMIC_SEQ_CST);
+		size_t b = __atomic_load_n(&sts[i].nbad, __ATOMIC_SEQ_CST);
+		size_t w = __atomic_load_n(&sts[i].wrote, __ATOMIC_SEQ_CST);
+
+		rx += g;
+		bad += b;
+		if (p < (int)sizeof(detail))
+			p += snprintf(detail + p, sizeof(detail) - (size_t)p,
+				      "%s%s tx %zu rx %zu bad %zu",
+				      i ? "; " : "", sts[i].tp->name, w, g, b);
+	}
+	say("# stream progress t=%.0f rx=%zu bad=%zu (%s)", now() - t0, rx,
+	    bad, detail);
+}
+
+static void stream_tests(void)
+{
+	struct stream sts[MAX_PORTS];
+	size_t tx_all = 0, rx_all = 0, bad_all = 0, extra_all = 0;
+	double t0, next;
+	int i, n = 0, e, all_good = 1;
+
+	if (!n_ttys) {
+		result(0, "no ttyS ports found for the stream");
+		return;
+	}
+	qsort(ttys, (size_t)n_ttys, sizeof(ttys[0]), cmp_tty);
+	memset(sts, 0, sizeof(sts));
+	for (i = 0; i < n_ttys; i++) {
+		if (open_port(&ttys[i]) < 0)
+			continue;
+		drain_port(&ttys[i]);
+		sts[n].tp = &ttys[i];
+		sts[n].salt = 0x5au * (unsigned int)(n + 1);
+		n++;
+	}
+	/* the streams, the drain and 2 minutes for the result */
+	set_watchdog("stream", cfg.stream_secs + cfg.idle + 180);
+	say("# stream: %d port(s) for %ld s, byte i = (i*7 + i/251 + salt) & 0xff",
+	    n, cfg.stream_secs);
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		e = pthread_create(&sts[i].rt, NULL, stream_reader, &sts[i]);
+		if (e) {
+			result(0, "stream %s: pthread_create(reader): %s",
+			       sts[i].tp->name, strerror(e));
+			sts[i].stop = 1;
+			continue;
+		}
+		sts[i].have_rt = 1;
+		e = pthread_create(&sts[i].wt, NULL, stream_writer, &sts[i]);
+		if (e) {
+			result(0, "stream %s: pthread_create(writer): %s",
+			       sts[i].tp->name, strerror(e));
+			__atomic_store_n(&sts[i].stop, 1, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&sts[i].wdone, 1, __ATOMIC_SEQ_CST);
+			continue;
+		}
+		sts[i].have_wt = 1;
+	}
+	say("STREAM-START");
+	next = t0 + 3.0;
+	for (;;) {
+		double t = now();
+		int running = 0;
+
+		for (i = 0; i < n; i++)
+			running += !__atomic_load_n(&sts[i].stop, __ATOMIC_SEQ_CST);
+		if (t - t0 >= (double)cfg.stream_secs || !running)
+			break;
+		if (t >= next) {
+			stream_progress(sts, n, t0);
+			next = t + 3.0;
+		}
+		usleep(200000);
+	}
+	for (i = 0; i < n; i++)
+		__atomic_store_n(&sts[i].stop, 1, __ATOMIC_SEQ_CST);
+	stream_progress(sts, n, t0);
+	say("STREAM-STOP writers stopped at t=%.0f; draining", now() - t0);
+	for (i = 0; i < n; i++) {
+		struct stream *st = &sts[i];
+		char why[512];
+		int p = 0, good;
+
+		if (st->have_wt)
+			pthread_join(st->wt, NULL);
+		if (st->have_rt)
+			pthread_join(st->rt, NULL);
+		if (!st->have_wt || !st->have_rt) {
+			all_good = 0;
+			continue;
+		}
+		good = st->got == st->wrote && !st->nbad && !st->extra &&
+		       !st->werr && !st->rerr && !st->idle_out && st->got > 0;
+		p += snprintf(why + p, sizeof(why) - (size_t)p,
+			      "wrote %zu, received %zu, %zu mismatches",
+			      st->wrote, st->got, st->nbad);
+		if (st->nbad)
+			p += snprintf(why + p, sizeof(why) - (size_t)p,
+				      " (first at offset %zu)", st->first_bad);
+		p += snprintf(why + p, sizeof(why) - (size_t)p,
+			      ", %zu extra", st->extra);
+		if (st->idle_out)
+			p += snprintf(why + p, sizeof(why) - (size_t)p,
+				      ", nothing received for %ld s", cfg.idle);
+		if (st->rerr)
+			p += snprintf(why + p, sizeof(why) - (size_t)p,
+				      ", reader %s: %s", st->rwhat,
+				      strerror(st->rerr));
+		if (st->werr)
+			snprintf(why + p, sizeof(why) - (size_t)p,
+				 ", writer %s: %s", st->wwhat,
+				 strerror(st->werr));
+		result(good, "stream %s: %s", st->tp->name, why);
+		all_good &= good;
+		tx_all += st->wrote;
+		rx_all += st->got;
+		bad_all += st->nbad;
+		extra_all += st->extra;
+	}
+	say("STREAM-RESULT ports=%d secs=%ld written=%zu received=%zu mismatches=%zu extra=%zu %s",
+	    n, cfg.stream_secs, tx_all, rx_all, bad_all, extra_all,
+	    all_good && n > 0 ? "good" : "bad");
+	set_watchdog("overrun check", 120);
+	for (i = 0; i < n; i++) {
+		check_overruns(sts[i].tp);
+		if (close(sts[i].tp->fd) < 0)
+			say("# close %s: %s", sts[i].tp->name, strerror(errno));
+		sts[i].tp->fd = -1;
+	}
+}
+
 /* ------------------------------------------------------------------ demo */
 
 static void run_demo(void)
@@ -1470,9 +1805,10 @@ int main(void)
 	parse_cmdline();
 	if (uname(&uts) == 0)
 		say("# L2 kernel %s", uts.release);
-	say("# config: vendor 0x%04lx device 0x%04lx ports %ld bytes %lu timeout %ld s idle %ld s ttybase %ld demo %ld watchdog %ld",
+	say("# config: vendor 0x%04lx device 0x%04lx ports %ld bytes %lu timeout %ld s idle %ld s ttybase %ld demo %ld watchdog %ld mode %s stream_secs %ld",
 	    cfg.vendor, cfg.device, cfg.ports, cfg.bytes, cfg.timeout,
-	    cfg.idle, cfg.ttybase, cfg.demo, cfg.watchdog);
+	    cfg.idle, cfg.ttybase, cfg.demo, cfg.watchdog,
+	    cfg.stream ? "stream" : "checks", cfg.stream_secs);
 	if (cfg.watchdog > 0)
 		alarm((unsigned int)cfg.watchdog);
 	set_watchdog("pci checks", 300);
@@ -1496,7 +1832,10 @@ int main(void)
 	for (i = 0; i < ndev; i++)
 		collect_ttys(bdfs[i]);
 
-	loopback_tests();
+	if (cfg.stream)
+		stream_tests();
+	else
+		loopback_tests();
 
 	set_watchdog("kernel log scan", 120);
 	check_klog_clean();

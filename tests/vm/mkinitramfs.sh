@@ -6,6 +6,7 @@
 #   mkinitramfs.sh --env KERNEL_ENV --ko mtty.ko -o OUT.cpio
 #                  [--sample-ko ko] [--bin file]... [--l2init file]
 #                  [--l2file file]... [--extra-steps dir]...
+#                  [--qemu10 DIR]
 #
 # KERNEL_ENV is the env file printed by kernel.sh.  The result is a
 # concatenation of newc cpio archives (the kernel unpacks them in order):
@@ -13,13 +14,18 @@
 #         (cached by the stat of every input file)
 #   kmod  vfio/mdev modules of the kernel, decompressed (cached per kver)
 #   l2    /l2/vmlinux + /l2/initramfs.cpio (cached per kver + L2 inputs)
+#   qemu10  only with --qemu10 DIR (the directory tests/vm/qemu.sh 10
+#         extracted): /opt/qemu10/bin/qemu-system-x86_64 + its libraries,
+#         the firmware it opens in /opt/qemu10/share/qemu, its TCG module
+#         (if a module in that build) in /opt/qemu10/lib/qemu, its version
+#         in /opt/qemu10/version (cached by the stat of every input file)
 #   run   /init, /steps, mtty.ko, test binaries (always rebuilt, small)
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$(dirname "$0")/lib.sh"
 
-ENV_FILE='' KO='' SAMPLE_KO='' L2INIT='' OUT=''
+ENV_FILE='' KO='' SAMPLE_KO='' L2INIT='' OUT='' QEMU10=''
 BINS=() L2FILES=() STEP_DIRS=("$VM_DIR/steps")
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -30,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--l2init) L2INIT=$2; shift ;;
 	--l2file) L2FILES+=("$2"); shift ;;
 	--extra-steps) STEP_DIRS+=("$2"); shift ;;
+	--qemu10) QEMU10=$2; shift ;;
 	-o) OUT=$2; shift ;;
 	*) die "unknown argument: $1" ;;
 	esac
@@ -58,6 +65,22 @@ FIRMWARE="/usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin
 # Modules init loads (with their dependencies), if not built in.
 L1_MODULES="irqbypass vfio vfio_virqfd vfio_iommu_type1 mdev"
 
+# QEMU 10 (--qemu10 DIR): DIR/root is the extracted package tree.
+Q10_ROOT=${QEMU10:+$QEMU10/root}
+Q10_BIN=$Q10_ROOT/usr/bin/qemu-system-x86_64
+Q10_TCG=$Q10_ROOT/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so
+# What it opens for -M pc -nodefaults with -kernel (bzImage or PVH), the
+# same set as the base part's: SeaBIOS from the extracted seabios package
+# (the -L directory holds only a symlink to it).
+Q10_FIRMWARE="usr/share/seabios/bios-256k.bin usr/share/qemu/kvmvapic.bin
+	usr/share/qemu/linuxboot_dma.bin usr/share/qemu/pvh.bin"
+if [ -n "$QEMU10" ]; then
+	[ -x "$Q10_BIN" ] || die "--qemu10 $QEMU10: no $Q10_BIN (tests/vm/qemu.sh 10)"
+	for f in $Q10_FIRMWARE; do
+		[ -f "$Q10_ROOT/$f" ] || die "--qemu10 $QEMU10: no firmware $f"
+	done
+fi
+
 # Cache key from names, sizes and mtimes of files (cheap, catches upgrades).
 stat_key() {
 	stat -L -c '%n %s %Y' "$@" | sha_stdin | cut -c1-16
@@ -65,6 +88,45 @@ stat_key() {
 
 elf_deps() {
 	ldd "$1" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
+}
+
+# Every file the qemu10 part is made of (for its cache key).
+q10_inputs() {
+	local f
+	# the host QEMU too: its libraries (in the base part) are left out
+	printf '%s\n' "$QEMU" "$Q10_BIN"
+	elf_deps "$Q10_BIN"
+	if [ -e "$Q10_TCG" ]; then
+		printf '%s\n' "$Q10_TCG"
+		elf_deps "$Q10_TCG"
+	fi
+	for f in $Q10_FIRMWARE; do
+		printf '%s\n' "$Q10_ROOT/$f"
+	done
+}
+
+build_qemu10() {
+	local out=$1 root f base_libs
+	root=$(mktemp -d "$IMG/.q10.XXXXXX")
+	stage_skeleton "$root"
+	stage_file "$root" "$Q10_BIN" /opt/qemu10/bin/qemu-system-x86_64
+	if [ -e "$Q10_TCG" ]; then
+		stage_file "$root" "$Q10_TCG" /opt/qemu10/lib/qemu/accel-tcg-x86_64.so
+	fi
+	# its libraries, except those the base part has for QEMU 7.2 (the
+	# same host files: QEMU 10 from bookworm-backports uses Debian 12's)
+	base_libs=" $( { elf_deps "$QEMU"; elf_deps "$QEMU_MODDIR/accel-tcg-x86_64.so"; } |
+		tr '\n' ' ') "
+	while read -r f; do
+		case $base_libs in *" $f "*) continue ;; esac
+		[ -e "$root$(img_path "$f")" ] || stage_file "$root" "$f"
+	done < <({ elf_deps "$Q10_BIN"; [ ! -e "$Q10_TCG" ] || elf_deps "$Q10_TCG"; } | sort -u)
+	for f in $Q10_FIRMWARE; do
+		stage_file "$root" "$Q10_ROOT/$f" "/opt/qemu10/share/qemu/${f##*/}"
+	done
+	"$Q10_BIN" --version | head -n1 >"$root/opt/qemu10/version"
+	mk_cpio "$root" "$out"
+	rm -rf "$root"
 }
 
 build_base() {
@@ -228,6 +290,12 @@ main() {
 		# named after the guest's kernel: both host lines share one part
 		l2=$(cached "l2-$(basename "$(dirname "$L2_VMLINUX")")" "$key" build_l2 "$l2i")
 		parts+=("$l2")
+	fi
+
+	if [ -n "$QEMU10" ]; then
+		key=$( { echo "$SELF_HASH"; q10_inputs | xargs stat -L -c '%n %s %Y'; } |
+			sha_stdin | cut -c1-16)
+		parts+=("$(cached "qemu10-$(basename "$QEMU10")" "$key" build_qemu10)")
 	fi
 
 	run=$(mktemp "$IMG/.run-XXXXXX.cpio")

@@ -7,7 +7,12 @@
 #          [--sample-ko ko] [--bin file]... [--l2init file] [--l2file file]...
 #          [--extra-steps dir]...
 #          [--timeout S] [--step-timeout S] [--append "kernel args"] [-q]
-#          [--bzimage]
+#          [--bzimage] [--qemu10]
+#
+# --qemu10 adds QEMU 10 (tests/vm/qemu.sh 10, extracted from
+# bookworm-backports) to the initramfs at /opt/qemu10 for the end-to-end
+# migration step (70-migrate); the nested guests of the other steps keep
+# Debian 12's QEMU 7.2.
 #
 # L1 boots the uncompressed vmlinux directly (PVH entry; saves the 5-10 s
 # of in-guest decompression under TCG); --bzimage boots vmlinuz instead.
@@ -26,7 +31,7 @@ usage() {
 	exit 2
 }
 
-LINE='' KO='' STEPS='' TIMEOUT=2400 STEP_TIMEOUT='' APPEND='' QUIET='' BZIMAGE=''
+LINE='' KO='' STEPS='' TIMEOUT=2400 STEP_TIMEOUT='' APPEND='' QUIET='' BZIMAGE='' QEMU10=''
 MK_ARGS=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -42,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--append) APPEND=$2; shift ;;
 	-q | --quiet) QUIET=1 ;;
 	--bzimage) BZIMAGE=1 ;;
+	--qemu10) QEMU10=1 ;;
 	-h | --help) usage ;;
 	*) log "unknown argument: $1"; usage ;;
 	esac
@@ -70,6 +76,11 @@ LOG=$LOGDIR/console-$STAMP-$$.log
 CPIO=$MTTY_CACHE/initramfs/.l1-$$.cpio
 cleanup() { rm -f "$CPIO"; }
 trap cleanup EXIT
+
+if [ -n "$QEMU10" ]; then
+	q10=$("$VM_DIR/qemu.sh" 10) || die "tests/vm/qemu.sh 10 failed"
+	MK_ARGS+=(--qemu10 "$(dirname "$q10")")
+fi
 
 t0=$(date +%s.%N)
 "$VM_DIR/mkinitramfs.sh" --env "$ENV_FILE" --ko "$KO" ${MK_ARGS[@]+"${MK_ARGS[@]}"} \
