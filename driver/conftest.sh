@@ -172,6 +172,20 @@ static int __maybe_unused probe(struct vfio_device *vdev, unsigned long arg)
 }
 C
 
+# Linux 6.9 moved iova_bitmap into iommufd: without CONFIG_IOMMUFD_DRIVER
+# (Debian's kernels) the header has static stubs and every DMA logging
+# report fails in the VFIO core with EOPNOTSUPP before it reaches the
+# driver, so mtty offers dirty logging only where the real one exists.
+# (The probe defines the function: that only fails against the stub.)
+probe iova_bitmap MTTY_HAVE_IOVA_BITMAP <<'C'
+#include <linux/iova_bitmap.h>
+int iova_bitmap_for_each(struct iova_bitmap *bitmap, void *opaque,
+			 iova_bitmap_fn_t fn)
+{
+	return 0;
+}
+C
+
 targets=""
 for p in $probes; do
 	targets="$targets ${p%%:*}.o"

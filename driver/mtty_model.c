@@ -133,5 +133,13 @@ unsigned int mtty_model_refresh(struct mtty_model *m)
 
 	for (i = 0; i < m->nports; i++)
 		src |= mtty_uart_sources(&m->uart[i]);
+	if (m->irq_mode == MTTY_IRQ_INTX && m->intx_masked &&
+	    mtty_model_intx_line(m) &&
+	    !(mtty_pci_command(&m->pci) & MTTY_PCI_CMD_INTX_DIS)) {
+		/* in flight on the source: tell the new user once */
+		mtty_pci_set_intx_status(&m->pci, true);
+		m->intx_signals++;
+		return MTTY_SIG_INTX;
+	}
 	return model_update(m, src);
 }

@@ -381,8 +381,14 @@ static void test_stop_copy(void)
 	}
 
 	ok_eq(load(&dst, buf, n, &at), 0, "destination takes the stream");
-	ok(vdev_efd_wait(efd_dst, 200) == 0,
-	   "no INTx on the destination: it was masked on the source");
+	/*
+	 * The INTx in flight on the source (automasked, line high) is
+	 * signalled once on the destination when it runs: its user (QEMU)
+	 * does not migrate its own record of it.  Then automasked again.
+	 */
+	ok(vdev_efd_wait(efd_dst, 1000) > 0,
+	   "destination signals the INTx that was in flight, once");
+	ok(vdev_efd_wait(efd_dst, 200) == 0, "then automasked: no second signal");
 	ok(vdev_intx_unmask(&dst) == 0 && vdev_efd_wait(efd_dst, 1000) > 0,
 	   "unmask on the destination re-raises the pending INTx");
 	check_primed(&dst, 9, "destination");
