@@ -62,14 +62,16 @@ build/mkgolden: tests/golden/mkgolden.c $(MODEL_SRCS) driver/*.h
 golden: build/mkgolden
 	build/mkgolden tests/golden
 
-build/vfio_client: tests/vm/vfio_client.c
-	@mkdir -p $(@D)
-	$(CC) $(STATIC_CFLAGS) -o $@ $<
-
 TESTLIB := tests/lib/tap.c tests/lib/vfio_dev.c
+TESTLIB_CFLAGS := -Itests/lib -Idriver
+
+build/vfio_client: tests/vm/vfio_client.c $(TESTLIB) tests/lib/*.h driver/mtty_uart.h
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_CFLAGS) $(TESTLIB_CFLAGS) -o $@ $< $(TESTLIB)
+
 build/vfio_mig: tests/vm/vfio_mig.c $(TESTLIB) tests/lib/*.h driver/mtty_uart.h
 	@mkdir -p $(@D)
-	$(CC) $(STATIC_CFLAGS) -Itests/lib -Idriver -o $@ tests/vm/vfio_mig.c $(TESTLIB)
+	$(CC) $(STATIC_CFLAGS) $(TESTLIB_CFLAGS) -o $@ tests/vm/vfio_mig.c $(TESTLIB)
 
 build/l2init: tests/vm/l2init.c
 	@mkdir -p $(@D)
