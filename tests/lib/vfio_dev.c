@@ -67,7 +67,7 @@ static bool step(unsigned int flags, bool cond, const char *what)
 
 	if (flags & VDEV_OPEN_ASSERT)
 		ok(cond, "%s", what);
-	if (!cond)
+	if (!cond && !(flags & VDEV_OPEN_QUIET))
 		tap_comment("vdev_open: %s: %s", what, strerror(err));
 	errno = err;
 	return cond;
@@ -77,9 +77,11 @@ int vdev_open_flags(struct vdev *d, const char *uuid, unsigned int flags)
 {
 	struct vfio_group_status gs = { .argsz = sizeof(gs) };
 	bool assert = flags & VDEV_OPEN_ASSERT;
-	char what[128], gpath[32];
+	char what[128], gpath[32], name[sizeof(d->uuid)];
 	int no, type, r;
 
+	snprintf(name, sizeof(name), "%s", uuid);	/* may be d->uuid */
+	uuid = name;
 	memset(d, 0, sizeof(*d));
 	d->container = d->group = d->fd = -1;
 	snprintf(d->uuid, sizeof(d->uuid), "%s", uuid);

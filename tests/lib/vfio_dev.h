@@ -37,9 +37,10 @@ int vdev_group_no(const char *uuid);
  * Open mdev @uuid; 0 or -errno (with a comment saying which step).  On
  * failure nothing stays open.  With VDEV_OPEN_ASSERT every step is a test
  * case of its own (ok()), and so are the API version, the type1 extension
- * and the group's viability.
+ * and the group's viability.  VDEV_OPEN_QUIET: no comment on failure.
  */
 #define VDEV_OPEN_ASSERT	0x1
+#define VDEV_OPEN_QUIET		0x2
 int vdev_open_flags(struct vdev *d, const char *uuid, unsigned int flags);
 int vdev_open(struct vdev *d, const char *uuid);
 void vdev_close(struct vdev *d);
