@@ -64,9 +64,11 @@ mkdir -p "$OUT" "$REPO/build/bench"
 BUILD=$REPO/build/bench
 CFLAGS="-static -O2 -Wall -Wextra -Werror"
 # shellcheck disable=SC2086
-gcc $CFLAGS -o "$BUILD/vfio_bench" "$BENCH_DIR/vfio_bench.c"
+gcc $CFLAGS -I"$REPO/tests/lib" -I"$REPO/driver" -o "$BUILD/vfio_bench" \
+	"$BENCH_DIR/vfio_bench.c" "$REPO/tests/lib/tap.c" "$REPO/tests/lib/vfio_dev.c"
 # shellcheck disable=SC2086
-gcc $CFLAGS -pthread -o "$BUILD/l2bench" "$BENCH_DIR/l2bench.c"
+gcc $CFLAGS -pthread -I"$REPO/tests/lib" -o "$BUILD/l2bench" \
+	"$BENCH_DIR/l2bench.c" "$REPO/tests/lib/tap.c"
 
 # mdevctl (Debian's Rust binary, needs only libc and libgcc_s, which L1 has
 # for QEMU): taken from the cached .deb, never installed on the host.
