@@ -21,7 +21,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
