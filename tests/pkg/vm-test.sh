@@ -23,8 +23,8 @@
 # Logs: build/pkgvm/<line>/{console,results,qemu}.log
 set -euo pipefail
 
-# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh disable=SC1091
-. "$(dirname "$0")/../vm/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh disable=SC1091
+. "$(dirname "$0")/../lib/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 

@@ -8,8 +8,8 @@
 # Prints its path.
 set -euo pipefail
 
-# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh disable=SC1091
-. "$(dirname "$0")/../vm/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh disable=SC1091
+. "$(dirname "$0")/../lib/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 [ $# -eq 1 ] || die "usage: $0 KERNEL_ENV"
@@ -20,7 +20,7 @@ WANT="virtio_pci virtio_blk crc32c_generic ext4"
 
 OUTDIR=$MTTY_CACHE/sysvm
 mkdir -p "$OUTDIR"
-KEY=$( { echo "$WANT"; hash_files "$0" "$HERE/boot-init.sh" "$HERE/../vm/lib.sh";
+KEY=$( { echo "$WANT"; hash_files "$0" "$HERE/boot-init.sh" "$HERE/../lib/lib.sh" "$HERE/../lib/host.sh";
 	stat -L -c '%n %s %Y' "$(command -v busybox)" "$MODDIR/modules.dep"; } |
 	sha_stdin | cut -c1-16)
 OUT=$OUTDIR/boot-$KVER-$KEY.cpio
