@@ -11,6 +11,7 @@ MTTY_CACHE=${MTTY_CACHE:-/var/cache/mtty}
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck disable=SC2034
 VM_DIR=$REPO_DIR/tests/vm
+TALLY_PASS=0 TALLY_FAIL=0 TALLY_ASSERTS=0 TALLY_AFAIL=0 TALLY_RETRIES=0
 # shellcheck disable=SC2034 # staged into every VM image: the in-VM scripts source it from there
 MTTY_LIB_IMG=/usr/lib/mtty-tests/lib.sh
 
@@ -214,26 +215,83 @@ boot_sysvm() {
 	if [ -s "$out/qemu.log" ]; then sed 's/^/# qemu: /' "$out/qemu.log"; fi
 }
 
-# sysvm_tally OUT DONE_MARKER TIMEOUT [REACHED_RE]: after boot_sysvm, add
-# the "ok - " / "not ok - " lines of OUT/results.log to PASS and FAIL; if
-# the test never printed DONE_MARKER (it did not reach its end), show the
-# console's last lines and count that as a failure (with the last match of
-# REACHED_RE, e.g. a phase marker); list the failed checks.
+# tally_cases NAME FILE: the test cases in the results FILE.  A line
+# "# case: TITLE" starts a case (before the first: the case NAME); the
+# "ok - L2..." / "not ok - L2..." lines of a case are a case of their own
+# (TITLE: nested guest).  The ok/not ok lines are the assertions; a case
+# passes if none failed.  Prints one "ok - NAME: TITLE (N assertions)" /
+# "not ok - ..." line per case; sets TALLY_PASS, TALLY_FAIL (cases),
+# TALLY_ASSERTS, TALLY_AFAIL (assertions) and TALLY_RETRIES (the
+# "# retrying" lines of retry_note).
+tally_cases() {
+	local name=$1 file=$2 title n bad cases
+	TALLY_PASS=0 TALLY_FAIL=0 TALLY_ASSERTS=0 TALLY_AFAIL=0
+	TALLY_RETRIES=$(tr -d '\r' <"$file" | grep -c '^# retrying ' || true)
+	cases=$(tr -d '\r' <"$file" | awk -v dflt="$name" '
+		BEGIN { title = dflt }
+		/^# case: / { title = substr($0, 9); next }
+		/^(not )?ok - / {
+			key = title
+			if ($0 ~ /^(not )?ok - L2[: ]/)
+				key = key ": nested guest"
+			if (!(key in n))
+				order[++k] = key
+			n[key]++
+			if ($0 ~ /^not ok - /)
+				bad[key]++
+		}
+		END { for (i = 1; i <= k; i++) printf "%s\t%d\t%d\n", order[i], n[order[i]], bad[order[i]] + 0 }')
+	while IFS=$'\t' read -r title n bad; do
+		[ -n "$title" ] || continue
+		TALLY_ASSERTS=$((TALLY_ASSERTS + n))
+		TALLY_AFAIL=$((TALLY_AFAIL + bad))
+		if [ "$bad" -eq 0 ]; then
+			echo "ok - $name: $title ($n assertions)"
+			TALLY_PASS=$((TALLY_PASS + 1))
+		else
+			echo "not ok - $name: $title ($n assertions, $bad failed)"
+			TALLY_FAIL=$((TALLY_FAIL + 1))
+		fi
+	done <<<"$cases"
+}
+
+# sysvm_tally OUT DONE_MARKER TIMEOUT [REACHED_RE]: after boot_sysvm, the
+# test cases of OUT/results.log (tally_cases: one per "# case:" scenario);
+# if the test never printed DONE_MARKER (it did not reach its end), show
+# the console's last lines and count that as a failed case (with the last
+# match of REACHED_RE, e.g. a phase marker); list the failed checks.  Sets
+# the TALLY_* counts.
 sysvm_tally() {
 	local out=$1 marker=$2 timeout=$3 reached_re=${4:-} r why
 	r=$(tr -d '\r' <"$out/results.log")
-	PASS=$((PASS + $(grep -c '^ok - ' <<<"$r" || true)))
-	FAIL=$((FAIL + $(grep -c '^not ok - ' <<<"$r" || true)))
+	tally_cases "VM" "$out/results.log"
 	if ! grep -q "^$marker" <<<"$r"; then
 		case $BOOT_RC in 124 | 137) why="timed out after ${timeout}s" ;; *) why="VM exit $BOOT_RC" ;; esac
 		[ -z "$reached_re" ] || why="$why; reached: $(grep -o "$reached_re" <<<"$r" | tail -n1)"
 		echo "# last console lines:"
 		tr -d '\r' <"$out/console.log" | tail -n 40 | sed 's/^/# console| /'
 		echo "not ok - the VM test did not reach its end ($why)"
-		FAIL=$((FAIL + 1))
+		TALLY_FAIL=$((TALLY_FAIL + 1))
 	fi
-	if [ "$FAIL" -gt 0 ]; then
+	if [ "$TALLY_AFAIL" -gt 0 ]; then
 		echo "# failed:"
 		grep '^not ok - ' <<<"$r" | sed 's/^/#   /' || true
 	fi
+}
+
+# tally_finish NAME: the closing lines of a VM test: its own host-side
+# checks (MTTY_PASS/MTTY_FAILED, one case "host checks") plus the TALLY_*
+# cases of the VM; "# NAME: N assertions checked, N failed", "retries: N",
+# "NAME: N passed, N failed" (cases); true if all passed.
+tally_finish() {
+	local name=$1 p=$TALLY_PASS f=$TALLY_FAIL
+	if [ "$MTTY_FAILED" -gt 0 ]; then
+		f=$((f + 1))
+	elif [ "$MTTY_PASS" -gt 0 ]; then
+		p=$((p + 1))
+	fi
+	echo "# $name: $((TALLY_ASSERTS + MTTY_PASS + MTTY_FAILED)) assertions checked, $((TALLY_AFAIL + MTTY_FAILED)) failed"
+	echo "retries: $TALLY_RETRIES"
+	echo "$name: $p passed, $f failed"
+	[ "$f" -eq 0 ] && [ "$p" -gt 0 ]
 }

@@ -16,13 +16,15 @@
 
 MTTY_PASS=${MTTY_PASS:-0}
 MTTY_FAILED=${MTTY_FAILED:-0}
+# MTTY_TAP_PREFIX: put before every description (e.g. "L2 " in a guest)
+MTTY_TAP_PREFIX=${MTTY_TAP_PREFIX:-}
 
 ok() {
-	echo "ok - $*"
+	echo "ok - $MTTY_TAP_PREFIX$*"
 	MTTY_PASS=$((MTTY_PASS + 1))
 }
 notok() {
-	echo "not ok - $*"
+	echo "not ok - $MTTY_TAP_PREFIX$*"
 	MTTY_FAILED=$((MTTY_FAILED + 1))
 }
 # comment TEXT...: every line of TEXT as a "# " line

@@ -41,12 +41,10 @@ while [ $# -gt 0 ]; do
 done
 case $LINE in 6.1 | 6.12) ;; *) die "--kernel 6.1|6.12 required" ;; esac
 
-PASS=0 FAIL=0
-ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
-notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
+# the host-side checks are one test case, the package scenario in the VM
+# one more (tally_finish in tests/lib/host.sh)
 finish() {
-	echo "pkgvm-$LINE: $PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]
+	tally_finish "pkgvm-$LINE"
 	exit
 }
 
@@ -147,6 +145,7 @@ echo 'deb [trusted=yes] file:/srv/mtty-repo ./' >"$STAGE/etc/apt/sources.list.d/
 cp "$DEB" "$STAGE/root/"
 printf "VER='%s'\nDEB='/root/%s'\n" "$VER" "${DEB##*/}" >"$STAGE/usr/lib/mtty-pkgvm/env"
 install -m 755 "$HERE/vm-steps.sh" "$STAGE/usr/lib/mtty-pkgvm/vm-steps.sh"
+install -D -m 644 "$TOP/tests/lib/lib.sh" "$STAGE$MTTY_LIB_IMG"
 install -m 644 "$HERE/mtty-pkgvm-test.service" "$STAGE/etc/systemd/system/"
 ln -s /etc/systemd/system/mtty-pkgvm-test.service \
 	"$STAGE/etc/systemd/system/multi-user.target.wants/mtty-pkgvm-test.service"
