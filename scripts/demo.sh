@@ -19,7 +19,8 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 rc=0
 tests/vm/run.sh --kernel "$line" --ko "build/$line/driver/mtty.ko" \
-	--steps demo --l2init build/l2init --l2file tests/vm/demo/demo.sh \
+	--steps walkthrough --l2init build/l2init \
+	--l2file tests/vm/walkthrough/l2-walkthrough.sh:demo.sh \
 	--bin build/vfio_client -q 2>&1 | tee "$out" || rc=$?
 log=$(sed -n 's/.*log: \(\/[^ ]*console-[^ ]*\.log\).*/\1/p' "$out" | head -n1)
 echo

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# Guest half of `make demo`: the seed's steps 4-7 inside the nested guest,
-# each command printed before its output.  Runs as /demo.sh from the L2
-# init (mtty.demo=1) under busybox sh.
+# l2-walkthrough.sh -- guest half of `make demo` (scripts/demo.sh): the
+# seed's steps 4-7 inside the nested guest, each command printed before its
+# output.  Staged as /demo.sh, the script the L2 init (tests/vm/l2init)
+# runs with mtty.demo=1, under busybox sh.
 PATH=/usr/bin:/bin:/usr/sbin:/sbin
 export PATH
 
@@ -27,5 +28,5 @@ printf '%s\n' "$out"
 if printf '%s\n' "$out" | grep -qF "$msg"; then
 	echo "DEMO-LOOPBACK-OK: ttyS1 echoed the typed line"
 else
-	echo "not ok - demo: ttyS1 did not echo the typed line"
+	echo "not ok - walkthrough: ttyS1 did not echo the typed line"
 fi
