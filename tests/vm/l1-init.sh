@@ -25,6 +25,7 @@ mount -t tmpfs tmpfs /run
 exec </dev/console >/dev/console 2>&1
 
 echo "MTTY-L1-INIT-START"
+echo "# case: L1 init"
 echo "# L1 kernel $(uname -r), uptime $(cut -d' ' -f1 /proc/uptime)s"
 dmesg -n 1 # keep kernel messages off the console; steps read dmesg
 hostname mtty-l1
@@ -86,6 +87,7 @@ for s in $STEPS; do
 	name=${f##*/}
 	name=${name%.sh}
 	echo "# step $name start (uptime $(cut -d' ' -f1 /proc/uptime)s)"
+	echo "# case: step $name" # one test case of tests/vm/run.sh
 	dmesg_mark
 	mkdir -p "/tmp/$name"
 	out=/tmp/$name/.out
@@ -116,6 +118,7 @@ for s in $STEPS; do
 	fi
 	dmesg_check "step $name"
 	echo "# step $name done (uptime $(cut -d' ' -f1 /proc/uptime)s)"
+	echo "# case: L1 init"
 done
 
 echo "MTTY-L1-DONE"

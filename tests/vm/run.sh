@@ -134,45 +134,17 @@ find "$LOGDIR" -maxdepth 1 -name 'console-*.log' | sort | head -n -30 |
 
 CLEAN=$(tr -d '\r' <"$LOG")
 done_marker=$(printf '%s\n' "$CLEAN" | grep -c '^MTTY-L1-DONE' || true)
-# the nested guests' retries (run_l2 in the steps)
-retries=$((retries + $(printf '%s\n' "$CLEAN" | grep -c '^# retrying ' || true)))
 
 echo
 echo "==== $KVER: qemu status $rc, wall $(elapsed "$t1" "$t2")s, log $LOG"
 if [ -s "$LOG.qemu" ]; then
 	sed 's/^/qemu: /' "$LOG.qemu"
 fi
-# Test cases: each step ("# step NAME start" .. "# step NAME done"), the
+# Test cases: each step ("# case: step NAME", printed by the L1 init), the
 # nested guest of a step (its "L2" lines) and the L1 init outside the steps;
-# the ok/not ok lines are their assertions.  A case passes if it has an
-# assertion and none failed.
-CASES=$(printf '%s\n' "$CLEAN" | awk '
-	/^# step [^ ]* start/ { step = $3; next }
-	/^# step [^ ]* done/ { step = ""; next }
-	/^(not )?ok - / {
-		key = step == "" ? "L1 init" : "step " step
-		if ($0 ~ /^(not )?ok - L2[: ]/)
-			key = key ": nested guest"
-		if (!(key in n))
-			order[++k] = key
-		n[key]++
-		if ($0 ~ /^not ok - /)
-			bad[key]++
-	}
-	END { for (i = 1; i <= k; i++) printf "%s\t%d\t%d\n", order[i], n[order[i]], bad[order[i]] + 0 }')
-passed=0 failed=0 asserts=0 afailed=0
-while IFS=$(printf '\t') read -r name n bad; do
-	[ -n "$name" ] || continue
-	asserts=$((asserts + n))
-	afailed=$((afailed + bad))
-	if [ "$bad" -eq 0 ]; then
-		echo "ok - vm-$LINE: $name ($n assertions)"
-		passed=$((passed + 1))
-	else
-		echo "not ok - vm-$LINE: $name ($n assertions, $bad failed)"
-		failed=$((failed + 1))
-	fi
-done <<<"$CASES"
+# the ok/not ok lines are their assertions (tally_cases, tests/lib/host.sh).
+tally_cases "vm-$LINE" "$LOG"
+passed=$TALLY_PASS failed=$TALLY_FAIL asserts=$TALLY_ASSERTS afailed=$TALLY_AFAIL
 if [ "$done_marker" -eq 0 ]; then
 	why="no MTTY-L1-DONE"
 	case $rc in 124 | 137) why="$why: timed out after ${TIMEOUT}s" ;; esac
@@ -190,6 +162,7 @@ if [ "$passed" -eq 0 ]; then
 	echo "# no test case passed"
 fi
 echo "# vm-$LINE: $asserts assertions checked, $afailed failed"
-echo "retries: $retries"
+# the L1 retry and the nested guests' (run_l2 in the steps)
+echo "retries: $((retries + TALLY_RETRIES))"
 echo "vm-$LINE: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] && [ "$done_marker" -gt 0 ]
