@@ -40,11 +40,11 @@ build/unit/test_model: tests/unit/test_model.c tests/unit/unit.h $(MODEL_SRCS) d
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_model.c $(MODEL_SRCS)
 
-build/unit/test_mig: tests/unit/test_mig.c tests/unit/unit.h $(MODEL_SRCS) driver/*.h
+build/unit/test_mig: tests/unit/test_mig.c tests/unit/unit.h tests/unit/card.h $(MODEL_SRCS) driver/*.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_mig.c $(MODEL_SRCS)
 
-build/unit/test_stream: tests/unit/test_stream.c tests/unit/unit.h $(MODEL_SRCS) driver/*.h
+build/unit/test_stream: tests/unit/test_stream.c tests/unit/unit.h tests/unit/card.h $(MODEL_SRCS) driver/*.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_stream.c $(MODEL_SRCS)
 

@@ -130,6 +130,32 @@ l2_vmlinux() {
 	sed -n "s/^VMLINUX='\(.*\)'\$/\1/p" "$env"
 }
 
+# module_order MODDIR NAME...: the paths (relative to MODDIR) of the modules
+# NAME... and of everything they depend on, dependencies first, from
+# MODDIR/modules.dep; "missing NAME" for a NAME that is no module there
+# (built in).
+module_order() {
+	local moddir=$1
+	shift
+	awk -v want="$*" '
+	function base(p) { sub(/.*\//, "", p); sub(/\.ko(\.[a-z]+)?$/, "", p); gsub(/-/, "_", p); return p }
+	function visit(p,   i, n, d) {
+		if (p in seen) return
+		seen[p] = 1
+		n = split(deps[p], d, " ")
+		for (i = n; i >= 1; i--) visit(d[i])
+		print p
+	}
+	{ p = $1; sub(/:$/, "", p); $1 = ""; deps[p] = $0; byname[base(p)] = p }
+	END {
+		n = split(want, w, " ")
+		for (i = 1; i <= n; i++) {
+			if (w[i] in byname) visit(byname[w[i]])
+			else print "missing " w[i]
+		}
+	}' "$moddir/modules.dep"
+}
+
 # Write a newc cpio of directory ROOT to OUT (atomically).
 mk_cpio() {
 	local root=$1 out=$2
@@ -165,6 +191,26 @@ vm_lock() {
 		log "waiting for another VM run to finish ($MTTY_CACHE/locks/vm.lock)"
 		flock 8
 	fi
+}
+
+# vm_test_args OPT VAR USAGE ARGS...: the options of a test on the systemd
+# VM: --kernel 6.1|6.12 (sets LINE), --timeout S (TIMEOUT), -q (QUIET) and
+# OPT VALUE (sets the variable named VAR); USAGE for the error message.
+# shellcheck disable=SC2034 # LINE, TIMEOUT, QUIET: for the caller
+vm_test_args() {
+	local opt=$1 var=$2 usage=$3
+	shift 3
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--kernel) LINE=$2; shift ;;
+		--timeout) TIMEOUT=$2; shift ;;
+		-q | --quiet) QUIET=1 ;;
+		"$opt") printf -v "$var" '%s' "$2"; shift ;;
+		*) die "usage: $0 $usage" ;;
+		esac
+		shift
+	done
+	case $LINE in 6.1 | 6.12) ;; *) die "--kernel 6.1|6.12 required" ;; esac
 }
 
 # boot_sysvm OUT VMLINUZ INITRD IMG PAYLOAD TIMEOUT QUIET: boot the Debian 12

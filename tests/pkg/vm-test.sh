@@ -29,17 +29,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 
 LINE='' DEB='' TIMEOUT=2400 QUIET=''
-while [ $# -gt 0 ]; do
-	case $1 in
-	--kernel) LINE=$2; shift ;;
-	--deb) DEB=$2; shift ;;
-	--timeout) TIMEOUT=$2; shift ;;
-	-q | --quiet) QUIET=1 ;;
-	*) die "usage: $0 --kernel 6.1|6.12 [--deb FILE] [--timeout S] [-q]" ;;
-	esac
-	shift
-done
-case $LINE in 6.1 | 6.12) ;; *) die "--kernel 6.1|6.12 required" ;; esac
+vm_test_args --deb DEB "--kernel 6.1|6.12 [--deb FILE] [--timeout S] [-q]" "$@"
 
 # the host-side checks are one test case, the package scenario in the VM
 # one more (tally_finish in tests/lib/host.sh)

@@ -31,17 +31,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$REPO_DIR
 
 LINE='' KO='' TIMEOUT=1800 QUIET=''
-while [ $# -gt 0 ]; do
-	case $1 in
-	--kernel) LINE=$2; shift ;;
-	--ko) KO=$2; shift ;;
-	--timeout) TIMEOUT=$2; shift ;;
-	-q | --quiet) QUIET=1 ;;
-	*) die "usage: $0 --kernel 6.1|6.12 [--ko mtty.ko] [--timeout S] [-q]" ;;
-	esac
-	shift
-done
-case $LINE in 6.1 | 6.12) ;; *) die "--kernel 6.1|6.12 required" ;; esac
+vm_test_args --ko KO "--kernel 6.1|6.12 [--ko mtty.ko] [--timeout S] [-q]" "$@"
 
 # the host-side checks are one test case, every phase in the VM (and its
 # nested guest) one more (tally_finish in tests/lib/host.sh)

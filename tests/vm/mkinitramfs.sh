@@ -90,27 +90,6 @@ build_base() {
 	rm -rf "$root"
 }
 
-# Print module paths (relative to MODDIR, dependencies first) for $L1_MODULES.
-module_order() {
-	awk -v want="$L1_MODULES" '
-	function base(p) { sub(/.*\//, "", p); sub(/\.ko(\.[a-z]+)?$/, "", p); gsub(/-/, "_", p); return p }
-	function visit(p,   i, n, d) {
-		if (p in seen) return
-		seen[p] = 1
-		n = split(deps[p], d, " ")
-		for (i = n; i >= 1; i--) visit(d[i])
-		print p
-	}
-	{ p = $1; sub(/:$/, "", p); $1 = ""; deps[p] = $0; byname[base(p)] = p }
-	END {
-		n = split(want, w, " ")
-		for (i = 1; i <= n; i++) {
-			if (w[i] in byname) visit(byname[w[i]])
-			else print "missing " w[i]
-		}
-	}' "$MODDIR/modules.dep"
-}
-
 build_kmod() {
 	local out=$1 root rel dest
 	root=$(mktemp -d "$IMG/.kmod.XXXXXX")
@@ -131,7 +110,7 @@ build_kmod() {
 		*) die "unexpected module file $rel" ;;
 		esac
 		printf '/%s\n' "$dest" >>"$root/etc/mtty-l1-modules"
-	done < <(module_order)
+	done < <(module_order "$MODDIR" "$L1_MODULES")
 	[ -s "$root/etc/mtty-l1-modules" ] || die "no L1 modules found in $MODDIR"
 	mk_cpio "$root" "$out"
 	rm -rf "$root"
