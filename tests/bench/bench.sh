@@ -144,8 +144,9 @@ run_kernel() {
 		die "$line: no console log from run.sh"
 	fi
 	tr -d '\r' <"$consolelog" | grep -a 'BENCH ' | sed 's/^.*BENCH /BENCH /' >"$raw" || true
-	pass=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$out" | tail -n1)
-	fail=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | tail -n1)
+	# run.sh's closing line: "vm-LINE: N passed, N failed" (test cases)
+	pass=$(sed -n 's/^\(vm-[^ ]*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | tail -n1)
+	fail=$(sed -n 's/^\(vm-[^ ]*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed$/\3/p' "$out" | tail -n1)
 	pass=${pass:-0} fail=${fail:-1}
 	[ "$rc" -eq 0 ] || [ "$fail" -gt 0 ] || fail=1
 
