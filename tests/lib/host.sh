@@ -196,7 +196,9 @@ vm_lock() {
 # vm_test_args OPT VAR USAGE ARGS...: the options of a test on the systemd
 # VM: --kernel 6.1|6.12 (sets LINE), --timeout S (TIMEOUT), -q (QUIET) and
 # OPT VALUE (sets the variable named VAR); USAGE for the error message.
-# shellcheck disable=SC2034 # LINE, TIMEOUT, QUIET: for the caller
+# Then the kernels: ENV_61 and ENV_612 (kernel.sh env files of both lines,
+# whose modules go into the one shared image), ENV_FILE (LINE's), sourced.
+# shellcheck disable=SC2034 # LINE, TIMEOUT, QUIET, ENV_*: for the caller
 vm_test_args() {
 	local opt=$1 var=$2 usage=$3
 	shift 3
@@ -211,6 +213,11 @@ vm_test_args() {
 		shift
 	done
 	case $LINE in 6.1 | 6.12) ;; *) die "--kernel 6.1|6.12 required" ;; esac
+	ENV_61=$("$VM_DIR/kernel.sh" 6.1) || die "kernel 6.1 (tests/vm/kernel.sh)"
+	ENV_612=$("$VM_DIR/kernel.sh" 6.12) || die "kernel 6.12 (tests/vm/kernel.sh)"
+	if [ "$LINE" = 6.1 ]; then ENV_FILE=$ENV_61; else ENV_FILE=$ENV_612; fi
+	# shellcheck disable=SC1090
+	. "$ENV_FILE"
 }
 
 # boot_sysvm OUT VMLINUZ INITRD IMG PAYLOAD TIMEOUT QUIET: boot the Debian 12

@@ -40,11 +40,6 @@ finish() {
 
 "$HERE/deps.sh" || die "packaging tools missing (tests/pkg/deps.sh)"
 VER=$(cat "$TOP/VERSION")
-ENV_61=$("$TOP/tests/vm/kernel.sh" 6.1)
-ENV_612=$("$TOP/tests/vm/kernel.sh" 6.12)
-if [ "$LINE" = 6.1 ]; then ENV_FILE=$ENV_61; else ENV_FILE=$ENV_612; fi
-# shellcheck disable=SC1090
-. "$ENV_FILE"
 : "${KVER:?} ${VMLINUZ:?}"
 
 OUT=$TOP/build/pkgvm/$LINE

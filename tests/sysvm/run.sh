@@ -40,12 +40,6 @@ finish() {
 	exit
 }
 
-# Both kernels' modules go into the one shared image.
-ENV_61=$("$TOP/tests/vm/kernel.sh" 6.1)
-ENV_612=$("$TOP/tests/vm/kernel.sh" 6.12)
-if [ "$LINE" = 6.1 ]; then ENV_FILE=$ENV_61; else ENV_FILE=$ENV_612; fi
-# shellcheck disable=SC1090
-. "$ENV_FILE"
 : "${KVER:?} ${VMLINUZ:?} ${VMLINUX:?}"
 
 OUT=$TOP/build/sysvm/$LINE
