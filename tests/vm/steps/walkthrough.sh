@@ -53,7 +53,7 @@ check "walkthrough: mdev $UUID created" test -e "/sys/bus/mdev/devices/$UUID"
 say "3./4. Add the device to QEMU and boot the VM"
 echo "# qemu-system-x86_64 -accel tcg -M pc -m 256 -nodefaults -kernel /l2/vmlinux ... \\"
 echo "#     -device vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID,addr=05.0"
-echo "# (guest console follows, prefixed '# L2| ')"
+echo "# (the nested guest's console follows)"
 L2_APPEND="mtty.demo=1" run_l2 "$UUID"
 check "walkthrough: guest ran the seed's steps 4-7" grep -q 'DEMO-LOOPBACK-OK' "$L2_LOG"
 
