@@ -308,22 +308,22 @@ tally_cases() {
 	done <<<"$cases"
 }
 
-# sysvm_tally OUT DONE_MARKER TIMEOUT [REACHED_RE]: after boot_sysvm, the
-# test cases of OUT/results.log (tally_cases: one per "# case:" scenario);
+# sysvm_tally NAME OUT DONE_MARKER TIMEOUT [REACHED_RE]: after boot_sysvm,
+# the test cases of OUT/results.log (tally_cases: one per "# case:" scenario);
 # if the test never printed DONE_MARKER (it did not reach its end), show
 # the console's last lines and count that as a failed case (with the last
 # match of REACHED_RE, e.g. a phase marker); list the failed checks.  Sets
 # the TALLY_* counts.
 sysvm_tally() {
-	local out=$1 marker=$2 timeout=$3 reached_re=${4:-} r why
+	local name=$1 out=$2 marker=$3 timeout=$4 reached_re=${5:-} r why
 	r=$(tr -d '\r' <"$out/results.log")
-	tally_cases "VM" "$out/results.log"
+	tally_cases "$name" "$out/results.log"
 	if ! grep -q "^$marker" <<<"$r"; then
 		case $BOOT_RC in 124 | 137) why="timed out after ${timeout}s" ;; *) why="VM exit $BOOT_RC" ;; esac
 		[ -z "$reached_re" ] || why="$why; reached: $(grep -o "$reached_re" <<<"$r" | tail -n1)"
 		echo "# last console lines:"
 		tr -d '\r' <"$out/console.log" | tail -n 40 | sed 's/^/# console| /'
-		echo "not ok - the VM test did not reach its end ($why)"
+		echo "not ok - $name: the VM test did not reach its end ($why)"
 		TALLY_FAIL=$((TALLY_FAIL + 1))
 	fi
 	if [ "$TALLY_AFAIL" -gt 0 ]; then

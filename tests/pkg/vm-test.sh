@@ -142,5 +142,5 @@ log "payload $(du -h "$PAYLOAD" | cut -f1), image $IMG"
 
 # --- 4. boot
 boot_sysvm "$OUT" "$VMLINUZ" "$BOOT" "$IMG" "$PAYLOAD" "$TIMEOUT" "$QUIET"
-sysvm_tally "$OUT" PKGVM-DONE "$TIMEOUT"
+sysvm_tally "pkgvm-$LINE" "$OUT" PKGVM-DONE "$TIMEOUT"
 finish

@@ -130,6 +130,6 @@ log "payload $(du -h "$PAYLOAD" | cut -f1), image $IMG"
 
 # --- boot
 boot_sysvm "$OUT" "$VMLINUZ" "$BOOT" "$IMG" "$PAYLOAD" "$TIMEOUT" "$QUIET"
-sysvm_tally "$OUT" SYSVM-DONE "$TIMEOUT" 'SYSVM-PHASE-[0-9]-DONE'
+sysvm_tally "sysvm-$LINE" "$OUT" SYSVM-DONE "$TIMEOUT" 'SYSVM-PHASE-[0-9]-DONE'
 finish
 }
