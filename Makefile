@@ -40,11 +40,11 @@ build/unit/test_model: tests/unit/test_model.c tests/unit/unit.h $(MODEL_SRCS) d
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_model.c $(MODEL_SRCS)
 
-build/unit/test_mig: tests/unit/test_mig.c tests/unit/unit.h $(MODEL_SRCS) driver/*.h
+build/unit/test_mig: tests/unit/test_mig.c tests/unit/unit.h tests/unit/card.h $(MODEL_SRCS) driver/*.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_mig.c $(MODEL_SRCS)
 
-build/unit/test_stream: tests/unit/test_stream.c tests/unit/unit.h $(MODEL_SRCS) driver/*.h
+build/unit/test_stream: tests/unit/test_stream.c tests/unit/unit.h tests/unit/card.h $(MODEL_SRCS) driver/*.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_stream.c $(MODEL_SRCS)
 
@@ -62,14 +62,16 @@ build/mkgolden: tests/golden/mkgolden.c $(MODEL_SRCS) driver/*.h
 golden: build/mkgolden
 	build/mkgolden tests/golden
 
-build/vfio_client: tests/vm/vfio_client.c
-	@mkdir -p $(@D)
-	$(CC) $(STATIC_CFLAGS) -o $@ $<
-
 TESTLIB := tests/lib/tap.c tests/lib/vfio_dev.c
+TESTLIB_CFLAGS := -Itests/lib -Idriver
+
+build/vfio_client: tests/vm/vfio_client.c $(TESTLIB) tests/lib/*.h driver/mtty_uart.h
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_CFLAGS) $(TESTLIB_CFLAGS) -o $@ $< $(TESTLIB)
+
 build/vfio_mig: tests/vm/vfio_mig.c $(TESTLIB) tests/lib/*.h driver/mtty_uart.h
 	@mkdir -p $(@D)
-	$(CC) $(STATIC_CFLAGS) -Itests/lib -Idriver -o $@ tests/vm/vfio_mig.c $(TESTLIB)
+	$(CC) $(STATIC_CFLAGS) $(TESTLIB_CFLAGS) -o $@ tests/vm/vfio_mig.c $(TESTLIB)
 
 build/vfio_resample: tests/vm/vfio_resample.c $(TESTLIB) tests/lib/*.h driver/mtty_uart.h
 	@mkdir -p $(@D)

@@ -42,7 +42,7 @@ MODULE_PARM_DESC(max_ports,
 static bool deep_fifo;
 module_param(deep_fifo, bool, 0644);
 MODULE_PARM_DESC(deep_fifo,
-		 "Ports of devices created while set are 16750-capable: a 64-byte FIFO that Linux's 8250 driver detects (default N: 16550A)");
+		 "Ports of devices created while set are 16750-capable: a 64-byte FIFO selected by FCR bit 5 with DLAB set; Linux guests do not select it (8250_pci fixes this card's type to 16550A) (default N: 16550A)");
 
 struct mtty_type {
 	struct mdev_type type;

@@ -14,9 +14,9 @@ FUZZ_LONG_SECS ?= 600
 
 .PHONY: fuzz fuzz-check fuzz-model-long fuzz-vm fuzz-vm-long fuzz-tools
 
-build/vfio_fuzz: tests/vm/vfio_fuzz.c
+build/vfio_fuzz: tests/vm/vfio_fuzz.c $(TESTLIB) tests/lib/*.h driver/mtty_uart.h
 	@mkdir -p $(@D)
-	$(CC) $(STATIC_CFLAGS) -pthread -o $@ $<
+	$(CC) $(STATIC_CFLAGS) $(TESTLIB_CFLAGS) -pthread -o $@ $< $(TESTLIB)
 
 fuzz-tools: build/vfio_fuzz
 

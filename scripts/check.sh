@@ -3,7 +3,10 @@
 #
 # check.sh: the whole test suite behind `make check`.  Every phase runs even
 # after a failure; each is logged under build/check/<phase>.log and timed,
-# and the run ends with the sum of every phase's "N passed, N failed" line.
+# and the run ends with the sum of every phase's "N passed, N failed" line
+# (test cases), of its "# ...: N assertions checked, N failed" lines (the
+# checks inside the cases; a phase without them: one per case) and of its
+# "retries: N" lines (early-boot emulator flakes booted again).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,13 +30,17 @@ rm -rf "$logdir"
 mkdir -p "$logdir"
 total_pass=0
 total_fail=0
+total_asserts=0
+total_retries=0
 summary=()
 start_all=$(date +%s)
 
 # phase NAME CMD...: run CMD with its output in build/check/NAME.log, then
-# print the log and add its "N passed, N failed" counts to the totals.
+# print the log and add its counts to the totals: test cases from its last
+# "N passed, N failed" line, assertions from its "N assertions checked"
+# comment lines (else one per case), retries from its "retries: N" lines.
 phase() {
-	local name=$1 log=$logdir/$1.log t0 rc secs p f line
+	local name=$1 log=$logdir/$1.log t0 rc secs p f a r line
 	shift
 	t0=$(date +%s)
 	"$@" >"$log" 2>&1 </dev/null
@@ -46,6 +53,10 @@ phase() {
 	f=$(printf '%s\n' "$line" | sed -nE 's/.*(^|[: ])([0-9]+) passed, ([0-9]+) failed.*/\3/p')
 	p=${p:-0}
 	f=${f:-0}
+	a=$(sed -nE 's/^# [^ ].*: ([0-9]+) assertions checked, [0-9]+ failed$/\1/p' "$log" |
+		awk '{ s += $1 } END { print s + 0 }')
+	[ "$a" -gt 0 ] || a=$((p + f))
+	r=$(sed -nE 's/^retries: ([0-9]+)$/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
 	# a phase that failed without counting a failure still counts as one
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
@@ -53,8 +64,10 @@ phase() {
 	fi
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
-	summary+=("$(printf '%-16s %5ss  %5s passed, %3s failed (exit %s)' \
-		"$name" "$secs" "$p" "$f" "$rc")")
+	total_asserts=$((total_asserts + a))
+	total_retries=$((total_retries + r))
+	summary+=("$(printf '%-16s %5ss  %5s passed, %3s failed  %6s assertions  %s retries (exit %s)' \
+		"$name" "$secs" "$p" "$f" "$a" "$r" "$rc")")
 }
 
 build_modules() {
@@ -133,5 +146,7 @@ echo
 echo "=== make check summary (logs in build/check/)"
 printf '%s\n' "${summary[@]}"
 echo "total time: $(($(date +%s) - start_all))s"
+echo "retries: $total_retries"
+echo "# check: $total_asserts assertions checked in the test cases"
 echo "check: $total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ] && [ "$total_pass" -gt 0 ]

@@ -10,10 +10,8 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 cache=${MTTY_CACHE:-/var/cache/mtty}
-pass=0
-fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-notok() { echo "not ok - $*"; fail=$((fail + 1)); }
+# shellcheck source-path=SCRIPTDIR source=../tests/lib/lib.sh
+. "$top/tests/lib/lib.sh"
 
 # checkpatch.pl from the newest linux-source tarball installed
 tarball=$(find /usr/src -maxdepth 1 -name 'linux-source-*.tar.xz' | sort -V | tail -n1)
@@ -68,5 +66,4 @@ done < <(git ls-files --cached --others --exclude-standard |
 	grep -E '\.(c|h|sh)$|(^|/)(Makefile|Kbuild)$')
 if [ $bad -eq 0 ]; then ok "SPDX headers"; else notok "SPDX headers"; fi
 
-echo "lint: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+tap_done lint

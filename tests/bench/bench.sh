@@ -64,9 +64,11 @@ mkdir -p "$OUT" "$REPO/build/bench"
 BUILD=$REPO/build/bench
 CFLAGS="-static -O2 -Wall -Wextra -Werror"
 # shellcheck disable=SC2086
-gcc $CFLAGS -o "$BUILD/vfio_bench" "$BENCH_DIR/vfio_bench.c"
+gcc $CFLAGS -I"$REPO/tests/lib" -I"$REPO/driver" -o "$BUILD/vfio_bench" \
+	"$BENCH_DIR/vfio_bench.c" "$REPO/tests/lib/tap.c" "$REPO/tests/lib/vfio_dev.c"
 # shellcheck disable=SC2086
-gcc $CFLAGS -pthread -o "$BUILD/l2bench" "$BENCH_DIR/l2bench.c"
+gcc $CFLAGS -pthread -I"$REPO/tests/lib" -o "$BUILD/l2bench" \
+	"$BENCH_DIR/l2bench.c" "$REPO/tests/lib/tap.c"
 
 # mdevctl (Debian's Rust binary, needs only libc and libgcc_s, which L1 has
 # for QEMU): taken from the cached .deb, never installed on the host.
@@ -142,8 +144,9 @@ run_kernel() {
 		die "$line: no console log from run.sh"
 	fi
 	tr -d '\r' <"$consolelog" | grep -a 'BENCH ' | sed 's/^.*BENCH /BENCH /' >"$raw" || true
-	pass=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$out" | tail -n1)
-	fail=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | tail -n1)
+	# run.sh's closing line: "vm-LINE: N passed, N failed" (test cases)
+	pass=$(sed -n 's/^\(vm-[^ ]*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | tail -n1)
+	fail=$(sed -n 's/^\(vm-[^ ]*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed$/\3/p' "$out" | tail -n1)
 	pass=${pass:-0} fail=${fail:-1}
 	[ "$rc" -eq 0 ] || [ "$fail" -gt 0 ] || fail=1
 

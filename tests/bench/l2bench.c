@@ -25,7 +25,8 @@
  * run=... bytes=... secs=... rate=..." per run, "ok - ..." / "not ok - ..."
  * checks, "MTTY-L2-DONE" last, then power off.
  *
- * Build: gcc -static -O2 -Wall -Wextra -Werror -pthread -o l2bench l2bench.c
+ * Build: gcc -static -O2 -Wall -Wextra -Werror -pthread -Itests/lib -o l2bench \
+ *	tests/bench/l2bench.c tests/lib/tap.c
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -35,7 +36,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +49,8 @@
 #include <sys/klog.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+
+#include "tap.h"
 
 #define MAX_BURSTS	8
 #define CHUNK		4096
@@ -67,45 +69,6 @@ static struct dev devs[2] = {
 static const char *tag = "guest";
 static double secs = 4;
 static long runs = 3, idle_secs = 10;
-static int n_pass, n_fail;
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static int result(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int result(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - L2 bench %s: ", cond ? "ok" : "not ok", tag);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (cond)
-		n_pass++;
-	else
-		n_fail++;
-	return cond;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Kernel messages about interrupt trouble ("nobody cared", disabled IRQ). */
 static void klog_irq_trouble(void)
@@ -120,15 +83,15 @@ static void klog_irq_trouble(void)
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (strstr(line, "nobody cared") || strstr(line, "Disabling IRQ") ||
 		    strstr(line, "spurious"))
-			say("# klog: %s", line);
+			tap_say("# klog: %s", line);
 }
 
 static void finish(void)
 {
 	alarm(0);
 	klog_irq_trouble();
-	say("# L2 summary: %d passed, %d failed", n_pass, n_fail);
-	say("MTTY-L2-DONE");
+	tap_say("# L2 summary: %u passed, %u failed", tap_passed(), tap_failed());
+	tap_say("MTTY-L2-DONE");
 	sync();
 	reboot(RB_POWER_OFF);
 	reboot(RB_HALT_SYSTEM);
@@ -329,7 +292,7 @@ static void *writer(void *arg)
 			}
 			pthread_cond_timedwait(&x->cond, &x->lock, &ts);
 		}
-		if (x->abort || now() >= x->deadline) {
+		if (x->abort || tap_now() >= x->deadline) {
 			x->done = 1;
 			pthread_mutex_unlock(&x->lock);
 			break;
@@ -366,11 +329,11 @@ static int open_port(const char *name)
 	snprintf(path, sizeof(path), "/dev/%s", name);
 	fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
-		result(0, "open %s: %s", path, strerror(errno));
+		ok(0, "open %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (tcgetattr(fd, &t) < 0) {
-		result(0, "tcgetattr %s: %s", path, strerror(errno));
+		ok(0, "tcgetattr %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -383,7 +346,7 @@ static int open_port(const char *name)
 	cfsetispeed(&t, B115200);
 	cfsetospeed(&t, B115200);
 	if (tcsetattr(fd, TCSANOW, &t) < 0) {
-		result(0, "tcsetattr %s: %s", path, strerror(errno));
+		ok(0, "tcsetattr %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -398,7 +361,7 @@ static int run_one(const char *port, int irq, unsigned int burst, long run)
 	double t0, tlast, tidle;
 	uint64_t bad = 0;
 	pthread_t th;
-	int ok;
+	int good;
 
 	x.fd = open_port(port);
 	if (x.fd < 0)
@@ -409,11 +372,11 @@ static int run_one(const char *port, int irq, unsigned int burst, long run)
 	tcflush(x.fd, TCIOFLUSH);
 	pthread_mutex_init(&x.lock, NULL);
 	pthread_cond_init(&x.cond, NULL);
-	t0 = now();
+	t0 = tap_now();
 	tlast = t0;
 	x.deadline = t0 + secs;
 	if (pthread_create(&th, NULL, writer, &x)) {
-		result(0, "pthread_create failed");
+		ok(0, "pthread_create failed");
 		close(x.fd);
 		return 1;
 	}
@@ -433,7 +396,7 @@ static int run_one(const char *port, int irq, unsigned int burst, long run)
 				x.rcvd += (uint64_t)n;
 				pthread_cond_signal(&x.cond);
 				pthread_mutex_unlock(&x.lock);
-				tlast = now();
+				tlast = tap_now();
 			}
 		}
 		pthread_mutex_lock(&x.lock);
@@ -442,7 +405,7 @@ static int run_one(const char *port, int irq, unsigned int burst, long run)
 		pthread_mutex_unlock(&x.lock);
 		if (done && x.rcvd >= sent)
 			break;
-		tidle = now() - tlast;
+		tidle = tap_now() - tlast;
 		if (tidle > idle_secs) {
 			pthread_mutex_lock(&x.lock);
 			x.abort = 1;
@@ -457,20 +420,20 @@ static int run_one(const char *port, int irq, unsigned int burst, long run)
 	pthread_join(th, NULL);
 	irq1 = irq_count(irq);
 	un1 = irq_unhandled(irq);
-	say("# BENCH guest tag=%s run=%ld burst=%u bytes=%llu secs=%.4f rate=%.1f bad=%llu lost=%lld wedged=%d irqs=%lld unhandled=%lld",
+	tap_say("# BENCH guest tag=%s run=%ld burst=%u bytes=%llu secs=%.4f rate=%.1f bad=%llu lost=%lld wedged=%d irqs=%lld unhandled=%lld",
 	    tag, run, burst, (unsigned long long)x.rcvd, tlast - t0,
 	    tlast > t0 ? x.rcvd / (tlast - t0) : 0.0, (unsigned long long)bad,
 	    (long long)(x.sent - x.rcvd), x.abort,
 	    irq0 >= 0 && irq1 >= 0 ? irq1 - irq0 : -1,
 	    un0 >= 0 && un1 >= un0 ? un1 - un0 : -1);
-	ok = result(!x.abort && x.rcvd == x.sent && x.rcvd > 0 && !x.werr,
+	good = ok(!x.abort && x.rcvd == x.sent && x.rcvd > 0 && !x.werr,
 		    "burst %u run %ld: %llu bytes looped back through %s%s",
 		    burst, run, (unsigned long long)x.rcvd, port,
 		    x.abort ? " (wedged: no data for the idle limit)" : "");
-	ok &= result(!bad, "burst %u run %ld: data intact (%llu wrong bytes)",
+	good &= ok(!bad, "burst %u run %ld: data intact (%llu wrong bytes)",
 		     burst, run, (unsigned long long)bad);
 	close(x.fd);
-	return ok ? 0 : 1;
+	return good ? 0 : 1;
 }
 
 static void bench_dev(struct dev *dv)
@@ -481,17 +444,18 @@ static void bench_dev(struct dev *dv)
 	int i, fd;
 
 	tag = dv->tag;
-	say("# L2 bench: tag %s at %s, %d burst size(s), %ld run(s) of %.1f s",
+	tap_tag("L2 bench %s", tag);
+	tap_say("# L2 bench: tag %s at %s, %d burst size(s), %ld run(s) of %.1f s",
 	    tag, dv->slot, dv->nbursts, runs, secs);
 	for (i = 0; i < 100 && find_port(dv->slot, port, sizeof(port)); i++)
 		usleep(100000);
-	if (!result(i < 100, "a ttyS port of %s exists", dv->slot))
+	if (!ok(i < 100, "a ttyS port of %s exists", dv->slot))
 		return;
 	snprintf(path, sizeof(path), "/dev/%s", port);
 	fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK);
 	memset(&ss, 0, sizeof(ss));
 	if (fd >= 0 && ioctl(fd, TIOCGSERIAL, &ss) == 0)
-		say("# BENCH guestuart tag=%s port=%s type=%d fifo=%d irq=%d",
+		tap_say("# BENCH guestuart tag=%s port=%s type=%d fifo=%d irq=%d",
 		    tag, port, ss.type, ss.xmit_fifo_size, ss.irq);
 	if (fd >= 0)
 		close(fd);
@@ -504,7 +468,7 @@ int main(void)
 {
 	int d;
 
-	say("MTTY-L2-INIT-START");
+	tap_say("MTTY-L2-INIT-START");
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);

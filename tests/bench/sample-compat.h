@@ -31,23 +31,12 @@
 })
 #endif
 
-#ifndef VFIO_MIG_GET_PRECOPY_INFO
 /*
- * uapi of the PRE_COPY migration states (6.2).  Only needed so that the
- * sample's migration code compiles; the benchmark never migrates.
+ * uapi of the PRE_COPY migration states (6.2) and of the migration data size
+ * feature: the tests' own copy (tests/lib/vfio_uapi.h, each defined only
+ * where the kernel lacks it).  Only needed so that the sample's migration
+ * code compiles; the benchmark never migrates.
  */
-struct vfio_precopy_info {
-	__u32 argsz;
-	__u32 flags;
-	__aligned_u64 initial_bytes;
-	__aligned_u64 dirty_bytes;
-};
-#define VFIO_MIG_GET_PRECOPY_INFO	_IO(VFIO_TYPE, VFIO_BASE + 21)
-#define VFIO_DEVICE_STATE_PRE_COPY	6
-#define VFIO_DEVICE_STATE_PRE_COPY_P2P	7
-#endif
-#ifndef VFIO_MIGRATION_PRE_COPY
-#define VFIO_MIGRATION_PRE_COPY		(1 << 2)
-#endif
+#include "../lib/vfio_uapi.h"
 
 #endif /* MTTY_BENCH_SAMPLE_COMPAT_H */

@@ -61,7 +61,8 @@ bdir=$MTTY_CACHE/sample-build/bench-$KVER
 shim=$BENCH_DIR/sample-compat.h
 ko=$bdir/mtty.ko
 if [ -s "$ko" ] && [ -f "$bdir/compat" ] && [ "$ko" -nt "$src" ] &&
-	[ "$ko" -nt "$shim" ] && [ "$ko" -nt "$0" ]; then
+	[ "$ko" -nt "$shim" ] && [ "$ko" -nt "$REPO_DIR/tests/lib/vfio_uapi.h" ] &&
+	[ "$ko" -nt "$0" ]; then
 	log "cached $ko (compat: $(cat "$bdir/compat"))"
 	printf '%s\n' "$ko"
 	exit 0

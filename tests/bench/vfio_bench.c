@@ -27,13 +27,13 @@
  * and "ok - ..." / "not ok - ..." for the sanity checks (data verified,
  * no stall).  Exit status 1 if any check failed.
  *
- * Build: gcc -static -O2 -Wall -Wextra -Werror -o vfio_bench vfio_bench.c
+ * Build: gcc -static -O2 -Wall -Wextra -Werror -Itests/lib -Idriver -o vfio_bench \
+ *	tests/bench/vfio_bench.c tests/lib/tap.c tests/lib/vfio_dev.c
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,160 +47,48 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-#define REGION_SHIFT	40
-#define REGION_OFF(i)	((off_t)(i) << REGION_SHIFT)
-#define CFG_OFF(o)	(REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX) + (o))
+#include "mtty_uart.h"
+#include "tap.h"
+#include "vfio_dev.h"
 
-/* 16550A registers and bits */
-#define RBR	0
-#define THR	0
-#define DLL	0
-#define IER	1
-#define DLM	1
-#define IIR	2
-#define FCR	2
-#define LCR	3
-#define MCR	4
-#define LSR	5
-#define SCR	7
-#define IER_RDI		0x01
-#define IER_THRI	0x02
-#define IER_RLSI	0x04
-#define IIR_NO_INT	0x01
-#define IIR_64BYTE	0x20
-#define LSR_DR		0x01
-#define LSR_OE		0x02
-#define LSR_BI		0x10
-#define LSR_THRE	0x20
-#define LCR_DLAB	0x80
-#define LCR_8N1		0x03
-#define MCR_DTR_RTS_OUT2 0x0b
-#define FCR_ENABLE	0x01
-#define FCR_CLEAR	0x06
-#define FCR_64BYTE	0x20
-#define FCR_TRIG_8	0x80	/* UART_FCR_R_TRIG_10: what 8250 uses */
-
+#define CFG_OFF(o)	(VDEV_REGION_OFF(VFIO_PCI_CONFIG_REGION_INDEX) + (o))
 #define PASS_LIMIT	512	/* like serial8250_interrupt() */
 #define RX_LIMIT	256	/* like serial8250_rx_chars() */
 
-static int container_fd = -1, group_fd = -1, dev_fd = -1;
-static int failed;
+static struct vdev dev;
 static const char *tag = "?";
 static long run_no;
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static int check(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int check(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - bench %s: ", cond ? "ok" : "not ok", tag);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!cond)
-		failed++;
-	return cond;
-}
-
-static void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("not ok - bench %s: ", tag);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	exit(1);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#define fatal(...)	tap_bail("vfio_bench", __VA_ARGS__)
 
 /* ------------------------------------------------------------ device */
 
 static void open_device(const char *uuid)
 {
-	char path[256], link[256], gpath[300];
-	struct vfio_group_status gs = { .argsz = sizeof(gs) };
-	const char *base;
-	ssize_t n;
-	long type;
-
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/iommu_group", uuid);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		fatal("readlink %s: %s", path, strerror(errno));
-	link[n] = 0;
-	base = strrchr(link, '/');
-	base = base ? base + 1 : link;
-	snprintf(gpath, sizeof(gpath), "/dev/vfio/%s", base);
-
-	container_fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (container_fd < 0)
-		fatal("open /dev/vfio/vfio: %s", strerror(errno));
-	group_fd = open(gpath, O_RDWR | O_CLOEXEC);
-	if (group_fd < 0)
-		fatal("open %s: %s", gpath, strerror(errno));
-	if (ioctl(group_fd, VFIO_GROUP_GET_STATUS, &gs) ||
-	    !(gs.flags & VFIO_GROUP_FLAGS_VIABLE))
-		fatal("group %s not viable", gpath);
-	if (ioctl(group_fd, VFIO_GROUP_SET_CONTAINER, &container_fd))
-		fatal("VFIO_GROUP_SET_CONTAINER: %s", strerror(errno));
-	type = ioctl(container_fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) > 0 ?
-	       VFIO_TYPE1v2_IOMMU : VFIO_TYPE1_IOMMU;
-	if (ioctl(container_fd, VFIO_SET_IOMMU, type))
-		fatal("VFIO_SET_IOMMU: %s", strerror(errno));
-	dev_fd = ioctl(group_fd, VFIO_GROUP_GET_DEVICE_FD, uuid);
-	if (dev_fd < 0)
-		fatal("VFIO_GROUP_GET_DEVICE_FD(%s): %s", uuid, strerror(errno));
+	tap_tag("bench %s", tag);
+	if (vdev_open(&dev, uuid))
+		fatal("cannot open %s through VFIO", uuid);
 }
 
 static uint8_t rd(int reg)
 {
 	uint8_t v;
-	ssize_t r = pread(dev_fd, &v, 1, REGION_OFF(0) + reg);
 
-	if (r != 1)
-		fatal("read of BAR0 register %d: %zd (%s)", reg, r, strerror(errno));
+	if (vdev_rd(&dev, 0, reg, &v))
+		fatal("read of BAR0 register %d: %s", reg, strerror(errno));
 	return v;
 }
 
 static void wr(int reg, uint8_t v)
 {
-	ssize_t r = pwrite(dev_fd, &v, 1, REGION_OFF(0) + reg);
-
-	if (r != 1)
-		fatal("write of BAR0 register %d: %zd (%s)", reg, r, strerror(errno));
+	if (vdev_wr(&dev, 0, reg, v))
+		fatal("write of BAR0 register %d: %s", reg, strerror(errno));
 }
 
 static void cfg_wr(unsigned int off, unsigned int len, uint32_t v)
 {
-	ssize_t r = pwrite(dev_fd, &v, len, CFG_OFF(off));
-
-	if (r != (ssize_t)len)
-		fatal("config write at 0x%x: %zd (%s)", off, r, strerror(errno));
+	if (vdev_cfg_wr(&dev, off, len, v))
+		fatal("config write at 0x%x: %s", off, strerror(errno));
 }
 
 /*
@@ -213,14 +101,14 @@ static void guest_like_setup(void)
 	struct vfio_device_info di = { .argsz = sizeof(di) };
 	unsigned int i;
 
-	if (ioctl(dev_fd, VFIO_DEVICE_GET_INFO, &di))
+	if (ioctl(dev.fd, VFIO_DEVICE_GET_INFO, &di))
 		fatal("VFIO_DEVICE_GET_INFO: %s", strerror(errno));
 	if (di.flags & VFIO_DEVICE_FLAGS_RESET)
-		ioctl(dev_fd, VFIO_DEVICE_RESET);
+		ioctl(dev.fd, VFIO_DEVICE_RESET);
 	for (i = 0; i < 2; i++) {
 		struct vfio_region_info ri = { .argsz = sizeof(ri), .index = i };
 
-		if (ioctl(dev_fd, VFIO_DEVICE_GET_REGION_INFO, &ri) || !ri.size)
+		if (ioctl(dev.fd, VFIO_DEVICE_GET_REGION_INFO, &ri) || !ri.size)
 			continue;
 		cfg_wr(0x10 + 4 * i, 4, 0xc000 + 8 * i);
 	}
@@ -235,44 +123,44 @@ static int op_lsr(void)
 {
 	uint8_t v;
 
-	return pread(dev_fd, &v, 1, REGION_OFF(0) + LSR) == 1;
+	return pread(dev.fd, &v, 1, VDEV_REGION_OFF(0) + MTTY_UART_LSR) == 1;
 }
 
 static int op_thr_rbr(void)
 {
 	uint8_t v = 0x5a;
 
-	if (pwrite(dev_fd, &v, 1, REGION_OFF(0) + THR) != 1)
+	if (pwrite(dev.fd, &v, 1, VDEV_REGION_OFF(0) + MTTY_UART_THR) != 1)
 		return 0;
-	return pread(dev_fd, &v, 1, REGION_OFF(0) + RBR) == 1 && v == 0x5a;
+	return pread(dev.fd, &v, 1, VDEV_REGION_OFF(0) + MTTY_UART_RBR) == 1 && v == 0x5a;
 }
 
 static int op_scr(void)
 {
 	uint8_t v = 0xa5;
 
-	return pwrite(dev_fd, &v, 1, REGION_OFF(0) + SCR) == 1;
+	return pwrite(dev.fd, &v, 1, VDEV_REGION_OFF(0) + MTTY_UART_SCR) == 1;
 }
 
 static int op_cfg_rd32(void)
 {
 	uint32_t v;
 
-	return pread(dev_fd, &v, 4, CFG_OFF(0)) == 4 && v == 0x32534348;
+	return pread(dev.fd, &v, 4, CFG_OFF(0)) == 4 && v == 0x32534348;
 }
 
 static int op_cfg_wr32(void)
 {
 	uint32_t v = 0x0000010a;	/* interrupt line 10, pin (RO) 1 */
 
-	return pwrite(dev_fd, &v, 4, CFG_OFF(0x3c)) == 4;
+	return pwrite(dev.fd, &v, 4, CFG_OFF(0x3c)) == 4;
 }
 
 static int op_cfg_rd8(void)
 {
 	uint8_t v;
 
-	return pread(dev_fd, &v, 1, CFG_OFF(0)) == 1 && v == 0x48;
+	return pread(dev.fd, &v, 1, CFG_OFF(0)) == 1 && v == 0x48;
 }
 
 static int op_floor(void)
@@ -280,7 +168,7 @@ static int op_floor(void)
 	uint8_t v;
 
 	/* expected to fail: the cost of getting to the driver and back */
-	return pread(dev_fd, &v, 1, REGION_OFF(VFIO_PCI_NUM_REGIONS)) < 0;
+	return pread(dev.fd, &v, 1, VDEV_REGION_OFF(VFIO_PCI_NUM_REGIONS)) < 0;
 }
 
 static int zero_fd = -1;
@@ -302,24 +190,24 @@ static void measure(const char *name, op_fn fn, int accesses, double secs)
 		if (!fn())
 			fatal("%s: access failed or returned a wrong value (%s)",
 			      name, strerror(errno));
-	t0 = now();
+	t0 = tap_now();
 	do {
 		for (i = 0; i < 1000; i++)
 			if (!fn())
 				fatal("%s: access failed (%s)", name, strerror(errno));
 		ops += 1000;
-		t = now();
+		t = tap_now();
 	} while (t - t0 < secs);
-	say("# BENCH regs tag=%s run=%ld test=%s accesses=%lu secs=%.4f rate=%.1f",
+	tap_say("# BENCH regs tag=%s run=%ld test=%s accesses=%lu secs=%.4f rate=%.1f",
 	    tag, run_no, name, ops * accesses, t - t0, ops * accesses / (t - t0));
 }
 
 static int do_regs(double secs)
 {
 	guest_like_setup();
-	wr(LCR, LCR_8N1);
-	wr(FCR, FCR_ENABLE | FCR_CLEAR);
-	wr(IER, 0);
+	wr(MTTY_UART_LCR, VDEV_LCR_WLEN8);
+	wr(MTTY_UART_FCR, MTTY_FCR_ENABLE | (MTTY_FCR_CLEAR_RCVR | MTTY_FCR_CLEAR_XMIT));
+	wr(MTTY_UART_IER, 0);
 	zero_fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
 	if (zero_fd < 0)
 		fatal("open /dev/zero: %s", strerror(errno));
@@ -333,7 +221,7 @@ static int do_regs(double secs)
 	measure("floor_badregion", op_floor, 1, secs);
 	measure("cfg_read8", op_cfg_rd8, 1, secs);
 	measure("ref_devzero", op_ref, 1, secs);
-	check(1, "run %ld: register accesses returned the expected values", run_no);
+	ok(1, "run %ld: register accesses returned the expected values", run_no);
 	return 0;
 }
 
@@ -353,7 +241,7 @@ static int set_irq(uint32_t flags, uint32_t index, uint32_t count, int32_t fd)
 	req.s.start = 0;
 	req.s.count = count;
 	req.fd = fd;
-	return ioctl(dev_fd, VFIO_DEVICE_SET_IRQS, &req);
+	return ioctl(dev.fd, VFIO_DEVICE_SET_IRQS, &req);
 }
 
 static uint8_t pattern(uint64_t n)
@@ -377,15 +265,15 @@ static void rx_chars(struct loop *l, uint8_t lsr)
 	do {
 		uint8_t c;
 
-		if (lsr & LSR_OE)
+		if (lsr & MTTY_LSR_OE)
 			l->overrun++;
-		if (!(lsr & LSR_DR))
+		if (!(lsr & MTTY_LSR_DR))
 			break;
-		c = rd(RBR);
+		c = rd(MTTY_UART_RBR);
 		if (c != pattern(l->rcvd))
 			l->bad++;
 		l->rcvd++;
-		lsr = rd(LSR);
+		lsr = rd(MTTY_UART_LSR);
 	} while (--max > 0);
 }
 
@@ -394,26 +282,26 @@ static void tx_chars(struct loop *l)
 	unsigned int n = l->burst;
 
 	while (n-- && l->sending)
-		wr(THR, pattern(l->sent++));
+		wr(MTTY_UART_THR, pattern(l->sent++));
 }
 
 /* one pass of the 8250 interrupt handler; returns 1 if something was pending */
 static int handle_irq(struct loop *l)
 {
-	uint8_t iir = rd(IIR), lsr;
+	uint8_t iir = rd(MTTY_UART_IIR), lsr;
 
-	if (iir & IIR_NO_INT)
+	if (iir & MTTY_IIR_NO_INT)
 		return 0;
-	lsr = rd(LSR);
-	if (lsr & (LSR_DR | LSR_BI))
+	lsr = rd(MTTY_UART_LSR);
+	if (lsr & (MTTY_LSR_DR | MTTY_LSR_BI))
 		rx_chars(l, lsr);
-	lsr = rd(LSR);
-	if ((lsr & LSR_THRE) && (l->ier & IER_THRI)) {
+	lsr = rd(MTTY_UART_LSR);
+	if ((lsr & MTTY_LSR_THRE) && (l->ier & MTTY_IER_THRI)) {
 		if (l->sending)
 			tx_chars(l);
 		if (!l->sending) {
-			l->ier &= ~IER_THRI;	/* stop_tx */
-			wr(IER, l->ier);
+			l->ier &= ~MTTY_IER_THRI;	/* stop_tx */
+			wr(MTTY_UART_IER, l->ier);
 		}
 	}
 	return 1;
@@ -437,25 +325,25 @@ static int do_loop(unsigned int burst, double secs, int fifo64)
 		fatal("SET_IRQS INTx eventfd: %s", strerror(errno));
 
 	/* serial8250_do_startup() + set_termios(), 8N1 */
-	wr(FCR, FCR_ENABLE);
-	wr(FCR, FCR_ENABLE | FCR_CLEAR);
-	wr(FCR, 0);
-	(void)rd(LSR);
-	(void)rd(RBR);
-	(void)rd(IIR);
-	wr(LCR, LCR_8N1 | LCR_DLAB);
-	wr(DLL, 1);
-	wr(DLM, 0);
+	wr(MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	wr(MTTY_UART_FCR, MTTY_FCR_ENABLE | (MTTY_FCR_CLEAR_RCVR | MTTY_FCR_CLEAR_XMIT));
+	wr(MTTY_UART_FCR, 0);
+	(void)rd(MTTY_UART_LSR);
+	(void)rd(MTTY_UART_RBR);
+	(void)rd(MTTY_UART_IIR);
+	wr(MTTY_UART_LCR, VDEV_LCR_WLEN8 | MTTY_LCR_DLAB);
+	wr(MTTY_UART_DLL, 1);
+	wr(MTTY_UART_DLM, 0);
 	if (fifo64)
-		wr(FCR, FCR_ENABLE | FCR_TRIG_8 | FCR_64BYTE);
-	wr(LCR, LCR_8N1);
+		wr(MTTY_UART_FCR, MTTY_FCR_ENABLE | VDEV_FCR_TRIG_8 | MTTY_FCR_FIFO64);
+	wr(MTTY_UART_LCR, VDEV_LCR_WLEN8);
 	if (!fifo64) {
-		wr(FCR, FCR_ENABLE);
-		wr(FCR, FCR_ENABLE | FCR_TRIG_8);
+		wr(MTTY_UART_FCR, MTTY_FCR_ENABLE);
+		wr(MTTY_UART_FCR, MTTY_FCR_ENABLE | VDEV_FCR_TRIG_8);
 	}
-	iir = rd(IIR);
+	iir = rd(MTTY_UART_IIR);
 	if (fifo64) {
-		if (!check(iir & IIR_64BYTE,
+		if (!ok(iir & MTTY_IIR_FIFO64,
 			   "run %ld: 64-byte FIFO mode active (IIR 0x%02x)",
 			   run_no, iir))
 			return 1;
@@ -463,17 +351,17 @@ static int do_loop(unsigned int burst, double secs, int fifo64)
 	}
 	if (burst > fifo)
 		fatal("burst %u larger than the FIFO (%u)", burst, fifo);
-	wr(MCR, MCR_DTR_RTS_OUT2);
-	l.ier = IER_RDI | IER_RLSI;
-	wr(IER, l.ier);
+	wr(MTTY_UART_MCR, (MTTY_MCR_DTR | MTTY_MCR_RTS | MTTY_MCR_OUT2));
+	l.ier = MTTY_IER_RDI | MTTY_IER_RLSI;
+	wr(MTTY_UART_IER, l.ier);
 
 	l.sending = 1;
-	t0 = now();
+	t0 = tap_now();
 	tend = t0 + secs;
 	tlast = t0;
 	/* start_tx: enabling THRI with an empty transmitter raises THRE */
-	l.ier |= IER_THRI;
-	wr(IER, l.ier);
+	l.ier |= MTTY_IER_THRI;
+	wr(MTTY_UART_IER, l.ier);
 	passes = 0;
 	for (;;) {
 		struct pollfd p = { .fd = efd, .events = POLLIN };
@@ -494,11 +382,11 @@ static int do_loop(unsigned int burst, double secs, int fifo64)
 			stalls++;
 			/* diagnostics only: reading IIR/LSR may change state */
 			if (stalls <= 3)
-				say("# bench %s: stall %u at %.3f s: sent %llu rcvd %llu sending %d IER 0x%02x IIR 0x%02x LSR 0x%02x",
-				    tag, stalls, now() - t0,
+				tap_say("# bench %s: stall %u at %.3f s: sent %llu rcvd %llu sending %d IER 0x%02x IIR 0x%02x LSR 0x%02x",
+				    tag, stalls, tap_now() - t0,
 				    (unsigned long long)l.sent,
 				    (unsigned long long)l.rcvd, l.sending,
-				    l.ier, rd(IIR), rd(LSR));
+				    l.ier, rd(MTTY_UART_IIR), rd(MTTY_UART_LSR));
 		} else {
 			if (read(efd, &cnt, sizeof(cnt)) != sizeof(cnt))
 				fatal("eventfd read: %s", strerror(errno));
@@ -510,13 +398,13 @@ static int do_loop(unsigned int burst, double secs, int fifo64)
 		/* level-triggered INTx: the guest's EOI unmasks it */
 		set_irq(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
 			VFIO_PCI_INTX_IRQ_INDEX, 1, -1);
-		t = now();
+		t = tap_now();
 		if (passes)
 			tlast = t;
 		if (l.sending && t >= tend) {
 			l.sending = 0;
-			l.ier &= ~IER_THRI;
-			wr(IER, l.ier);
+			l.ier &= ~MTTY_IER_THRI;
+			wr(MTTY_UART_IER, l.ier);
 		}
 		if (!l.sending && l.rcvd == l.sent)
 			break;
@@ -528,19 +416,19 @@ static int do_loop(unsigned int burst, double secs, int fifo64)
 	}
 	set_irq(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
 		VFIO_PCI_INTX_IRQ_INDEX, 0, -1);
-	wr(IER, 0);
+	wr(MTTY_UART_IER, 0);
 	close(efd);
 
-	say("# BENCH loop tag=%s run=%ld burst=%u fifo=%u bytes=%llu secs=%.4f rate=%.1f wakeups=%u limits=%u stalls=%u bad=%llu overrun=%llu lost=%llu",
+	tap_say("# BENCH loop tag=%s run=%ld burst=%u fifo=%u bytes=%llu secs=%.4f rate=%.1f wakeups=%u limits=%u stalls=%u bad=%llu overrun=%llu lost=%llu",
 	    tag, run_no, burst, fifo, (unsigned long long)l.rcvd, tlast - t0,
 	    l.rcvd / (tlast - t0), wakeups, limits, stalls,
 	    (unsigned long long)l.bad, (unsigned long long)l.overrun,
 	    (unsigned long long)(l.sent - l.rcvd));
-	check(l.rcvd == l.sent && l.rcvd > 0,
+	ok(l.rcvd == l.sent && l.rcvd > 0,
 	      "run %ld burst %u: all %llu bytes came back (%llu missing)",
 	      run_no, burst, (unsigned long long)l.sent,
 	      (unsigned long long)(l.sent - l.rcvd));
-	check(!l.bad, "run %ld burst %u: bytes intact (%llu wrong)", run_no,
+	ok(!l.bad, "run %ld burst %u: bytes intact (%llu wrong)", run_no,
 	      burst, (unsigned long long)l.bad);
 	return l.rcvd == l.sent && !l.bad ? 0 : 1;
 }
@@ -637,7 +525,7 @@ static int do_scale(const char *types, const char *type, unsigned int n,
 
 	sync();
 	m0 = meminfo();
-	t0 = now();
+	t0 = tap_now();
 	for (i = 0; i < n; i++) {
 		scale_uuid(uuid, sizeof(uuid), i);
 		if (parent) {
@@ -655,7 +543,7 @@ static int do_scale(const char *types, const char *type, unsigned int n,
 		}
 		made++;
 	}
-	t1 = now();
+	t1 = tap_now();
 	m1 = meminfo();
 	for (i = 0; i < made; i++) {
 		scale_uuid(uuid, sizeof(uuid), i);
@@ -671,16 +559,16 @@ static int do_scale(const char *types, const char *type, unsigned int n,
 		if (!r)
 			gone++;
 	}
-	t2 = now();
+	t2 = tap_now();
 	m2 = meminfo();
-	check(made == n, "run %ld: created %u of %u %s devices via %s%s%s", run_no,
+	ok(made == n, "run %ld: created %u of %u %s devices via %s%s%s", run_no,
 	      made, n, type, parent ? "mdevctl" : "sysfs",
 	      err ? ", error: " : "", err ? strerror(-err) : "");
-	check(gone == made, "run %ld: removed %u of %u devices via %s", run_no,
+	ok(gone == made, "run %ld: removed %u of %u devices via %s", run_no,
 	      gone, made, parent ? "mdevctl" : "sysfs");
 	if (!made)
 		return 1;
-	say("# BENCH scale tag=%s run=%ld via=%s n=%u create_us=%.1f remove_us=%.1f slab_kib=%.2f used_kib=%.2f vmalloc_kib=%.2f slab_left_kib=%ld used_left_kib=%ld",
+	tap_say("# BENCH scale tag=%s run=%ld via=%s n=%u create_us=%.1f remove_us=%.1f slab_kib=%.2f used_kib=%.2f vmalloc_kib=%.2f slab_left_kib=%ld used_left_kib=%ld",
 	    tag, run_no, parent ? "mdevctl" : "sysfs", made,
 	    (t1 - t0) * 1e6 / made, (t2 - t1) * 1e6 / made,
 	    (double)(m1.slab - m0.slab) / made, (double)(m1.used - m0.used) / made,
@@ -727,5 +615,5 @@ int main(int argc, char **argv)
 	} else {
 		usage();
 	}
-	return r || failed ? 1 : 0;
+	return r || tap_failed() ? 1 : 0;
 }

@@ -23,13 +23,10 @@ here=$top/tests/fleet
 work=$top/build/fleet
 cache=${MTTY_CACHE:-/var/cache/mtty}/npm
 PY=/usr/bin/python3 # Debian's python3 (Nova and its libraries are Debian's)
-pass=0
-fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-notok() { echo "not ok - $*"; fail=$((fail + 1)); }
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$top/tests/lib/lib.sh"
 finish() {
-	echo "fleet: $pass passed, $fail failed"
-	[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+	tap_done fleet
 	exit
 }
 # tap FILE: count the ok/not ok lines of a sub-check, echo the rest as comments

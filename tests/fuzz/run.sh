@@ -30,13 +30,10 @@ CLANG=${CLANG:-clang}
 SANITIZERS=fuzzer,address,undefined
 FLAGS=(-g -O1 -std=gnu11 -Wall -Wextra -Werror
 	"-fsanitize=$SANITIZERS" -fno-sanitize-recover=all)
-pass=0
-fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-notok() { echo "not ok - $*"; fail=$((fail + 1)); }
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$top/tests/lib/lib.sh"
 finish() {
-	echo "fuzz-model: $pass passed, $fail failed"
-	[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+	tap_done fuzz-model
 	exit
 }
 

@@ -16,10 +16,8 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
-pass=0
-fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-notok() { echo "not ok - $*"; fail=$((fail + 1)); }
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$top/tests/lib/lib.sh"
 
 mapfile -t files < <(git ls-files --cached --others --exclude-standard |
 	grep -v -e '^tests/fuzz/security\.sh$' -e '^docs/' -e '^man/' |
@@ -134,5 +132,4 @@ for c in "${callouts[@]}"; do
 	fi
 done
 
-echo "security: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tap_done security

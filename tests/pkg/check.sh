@@ -19,18 +19,10 @@ cd "$top" || exit 1
 KERNELS=${KERNELS:-6.1 6.12}
 # kernels whose DKMS build runs inside a build root (scripts/build-root.sh)
 DKMS_ROOT_KERNELS=${DKMS_ROOT_KERNELS:-trixie-backports unstable}
-pass=0
-fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-notok() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else notok "$desc"; fi
-}
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$top/tests/lib/lib.sh"
 finish() {
-	echo "pkg: $pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
+	tap_done pkg
 	exit
 }
 

@@ -26,17 +26,14 @@ KVER=$(uname -r)
 U1=5a1e0c3d-7b2f-4c1e-8d90-0f1e2d3c4b01 # mtty-2, mdevctl start (transient)
 U2=5a1e0c3d-7b2f-4c1e-8d90-0f1e2d3c4b02 # mtty-1, mdevctl define --auto
 U3=5a1e0c3d-7b2f-4c1e-8d90-0f1e2d3c4b03 # mtty-2, JSON written by hand
-BAD='WARNING:|BUG:|Oops|cut here|refcount_t|lockdep|Call Trace|general protection|KASAN|UBSAN'
 # shellcheck disable=SC2317 # called through run/timed "$@"
 apt_() { apt-get -y -q -o Dpkg::Use-Pty=0 --no-install-recommends "$@"; }
 
-ok() { echo "ok - $*"; }
-notok() { echo "not ok - $*"; }
-check() {
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d (failed: $*)"; return 1; fi
-}
+# results, checks, the kernel-log patterns: the test library
+# (tests/lib/lib.sh), staged by vm-test.sh
+# shellcheck source=../lib/lib.sh disable=SC1091
+. /usr/lib/mtty-tests/lib.sh
+echo "# case: install, use and purge mtty-dkms"
 # run CMD...: the command and its output as comments; returns its status
 run() {
 	out=$("$@" 2>&1)
@@ -179,7 +176,5 @@ run ls -la /etc/mdevctl.d/mtty
 
 dmesg >/run/dmesg.after
 new=$(diff /run/dmesg.before /run/dmesg.after | sed -n 's/^> //p')
-bad=$(printf '%s\n' "$new" | grep -E "$BAD")
-[ -z "$bad" ] || printf '%s\n' "$bad" | sed 's/^/# dmesg: /'
-check "kernel log clean through install, use and purge" test -z "$bad"
+klog_check "install, use and purge" "$new"
 finish

@@ -23,40 +23,23 @@
 # Logs: build/pkgvm/<line>/{console,results,qemu}.log
 set -euo pipefail
 
-# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh disable=SC1091
-. "$(dirname "$0")/../vm/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh disable=SC1091
+. "$(dirname "$0")/../lib/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 
 LINE='' DEB='' TIMEOUT=2400 QUIET=''
-while [ $# -gt 0 ]; do
-	case $1 in
-	--kernel) LINE=$2; shift ;;
-	--deb) DEB=$2; shift ;;
-	--timeout) TIMEOUT=$2; shift ;;
-	-q | --quiet) QUIET=1 ;;
-	*) die "usage: $0 --kernel 6.1|6.12 [--deb FILE] [--timeout S] [-q]" ;;
-	esac
-	shift
-done
-case $LINE in 6.1 | 6.12) ;; *) die "--kernel 6.1|6.12 required" ;; esac
+vm_test_args --deb DEB "--kernel 6.1|6.12 [--deb FILE] [--timeout S] [-q]" "$@"
 
-PASS=0 FAIL=0
-ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
-notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
+# the host-side checks are one test case, the package scenario in the VM
+# one more (tally_finish in tests/lib/host.sh)
 finish() {
-	echo "pkgvm-$LINE: $PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]
+	tally_finish "pkgvm-$LINE"
 	exit
 }
 
 "$HERE/deps.sh" || die "packaging tools missing (tests/pkg/deps.sh)"
 VER=$(cat "$TOP/VERSION")
-ENV_61=$("$TOP/tests/vm/kernel.sh" 6.1)
-ENV_612=$("$TOP/tests/vm/kernel.sh" 6.12)
-if [ "$LINE" = 6.1 ]; then ENV_FILE=$ENV_61; else ENV_FILE=$ENV_612; fi
-# shellcheck disable=SC1090
-. "$ENV_FILE"
 : "${KVER:?} ${VMLINUZ:?}"
 
 OUT=$TOP/build/pkgvm/$LINE
@@ -147,6 +130,7 @@ echo 'deb [trusted=yes] file:/srv/mtty-repo ./' >"$STAGE/etc/apt/sources.list.d/
 cp "$DEB" "$STAGE/root/"
 printf "VER='%s'\nDEB='/root/%s'\n" "$VER" "${DEB##*/}" >"$STAGE/usr/lib/mtty-pkgvm/env"
 install -m 755 "$HERE/vm-steps.sh" "$STAGE/usr/lib/mtty-pkgvm/vm-steps.sh"
+install -D -m 644 "$TOP/tests/lib/lib.sh" "$STAGE$MTTY_LIB_IMG"
 install -m 644 "$HERE/mtty-pkgvm-test.service" "$STAGE/etc/systemd/system/"
 ln -s /etc/systemd/system/mtty-pkgvm-test.service \
 	"$STAGE/etc/systemd/system/multi-user.target.wants/mtty-pkgvm-test.service"
@@ -158,5 +142,5 @@ log "payload $(du -h "$PAYLOAD" | cut -f1), image $IMG"
 
 # --- 4. boot
 boot_sysvm "$OUT" "$VMLINUZ" "$BOOT" "$IMG" "$PAYLOAD" "$TIMEOUT" "$QUIET"
-sysvm_tally "$OUT" PKGVM-DONE "$TIMEOUT"
+sysvm_tally "pkgvm-$LINE" "$OUT" PKGVM-DONE "$TIMEOUT"
 finish

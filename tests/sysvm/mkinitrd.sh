@@ -8,8 +8,8 @@
 # Prints its path.
 set -euo pipefail
 
-# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh disable=SC1091
-. "$(dirname "$0")/../vm/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh disable=SC1091
+. "$(dirname "$0")/../lib/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 [ $# -eq 1 ] || die "usage: $0 KERNEL_ENV"
@@ -20,29 +20,10 @@ WANT="virtio_pci virtio_blk crc32c_generic ext4"
 
 OUTDIR=$MTTY_CACHE/sysvm
 mkdir -p "$OUTDIR"
-KEY=$( { echo "$WANT"; hash_files "$0" "$HERE/boot-init.sh" "$HERE/../vm/lib.sh";
+KEY=$( { echo "$WANT"; hash_files "$0" "$HERE/boot-init.sh" "$HERE/../lib/lib.sh" "$HERE/../lib/host.sh";
 	stat -L -c '%n %s %Y' "$(command -v busybox)" "$MODDIR/modules.dep"; } |
 	sha_stdin | cut -c1-16)
 OUT=$OUTDIR/boot-$KVER-$KEY.cpio
-
-# Print module paths relative to MODDIR, dependencies first.
-module_order() {
-	awk -v want="$WANT" '
-	function base(p) { sub(/.*\//, "", p); sub(/\.ko(\.[a-z]+)?$/, "", p); gsub(/-/, "_", p); return p }
-	function visit(p,   i, n, d) {
-		if (p in seen) return
-		seen[p] = 1
-		n = split(deps[p], d, " ")
-		for (i = n; i >= 1; i--) visit(d[i])
-		print p
-	}
-	{ p = $1; sub(/:$/, "", p); $1 = ""; deps[p] = $0; byname[base(p)] = p }
-	END {
-		n = split(want, w, " ")
-		for (i = 1; i <= n; i++)
-			if (w[i] in byname) visit(byname[w[i]])
-	}' "$MODDIR/modules.dep"
-}
 
 build() {
 	local root rel dest
@@ -63,7 +44,7 @@ build() {
 		*) die "unexpected module file $rel" ;;
 		esac
 		printf '/%s\n' "$dest" >>"$root/etc/sysvm-modules"
-	done < <(module_order)
+	done < <(module_order "$MODDIR" "$WANT" | grep -v '^missing ')
 	grep -q '/ext4.ko$' "$root/etc/sysvm-modules" ||
 		grep -q '/ext4.ko' "$MODDIR/modules.builtin" || die "no ext4 module in $MODDIR"
 	mk_cpio "$root" "$OUT"

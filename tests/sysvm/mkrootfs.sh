@@ -15,8 +15,8 @@
 # script and the kernel versions.  Prints the image path.
 set -euo pipefail
 
-# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh disable=SC1091
-. "$(dirname "$0")/../vm/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh disable=SC1091
+. "$(dirname "$0")/../lib/lib.sh"
 
 SUITE=bookworm
 PKGS="systemd systemd-sysv udev kmod dbus mdevctl libvirt-daemon-system

@@ -11,7 +11,7 @@
 # 2. the package: "make install DESTDIR=stage" and "make install-driver
 #    KVER=<kver> KO=<ko>" into a staging tree, plus the test harness
 #    (sysvm-test.sh + its unit) and the nested guest (the kernel's vmlinux,
-#    an initramfs with tests/vm/l2init as /init and l2-demo.sh as /demo.sh);
+#    an initramfs with tests/vm/l2init as /init and l2-guest.sh as /demo.sh);
 #    the staging tree goes to the VM as a tar on a second disk and the boot
 #    initramfs (mkinitrd.sh) unpacks it into the root on the first boot;
 # 3. boots the image with -drive ...,snapshot=on (the cached image is never
@@ -25,39 +25,21 @@ set -euo pipefail
 # running it, so editing this file does not disturb a run in progress.
 {
 
-# shellcheck source-path=SCRIPTDIR source=../vm/lib.sh disable=SC1091
-. "$(dirname "$0")/../vm/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh disable=SC1091
+. "$(dirname "$0")/../lib/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$REPO_DIR
 
 LINE='' KO='' TIMEOUT=1800 QUIET=''
-while [ $# -gt 0 ]; do
-	case $1 in
-	--kernel) LINE=$2; shift ;;
-	--ko) KO=$2; shift ;;
-	--timeout) TIMEOUT=$2; shift ;;
-	-q | --quiet) QUIET=1 ;;
-	*) die "usage: $0 --kernel 6.1|6.12 [--ko mtty.ko] [--timeout S] [-q]" ;;
-	esac
-	shift
-done
-case $LINE in 6.1 | 6.12) ;; *) die "--kernel 6.1|6.12 required" ;; esac
+vm_test_args --ko KO "--kernel 6.1|6.12 [--ko mtty.ko] [--timeout S] [-q]" "$@"
 
-PASS=0 FAIL=0
-ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
-notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
+# the host-side checks are one test case, every phase in the VM (and its
+# nested guest) one more (tally_finish in tests/lib/host.sh)
 finish() {
-	echo "sysvm-$LINE: $PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]
+	tally_finish "sysvm-$LINE"
 	exit
 }
 
-# Both kernels' modules go into the one shared image.
-ENV_61=$("$TOP/tests/vm/kernel.sh" 6.1)
-ENV_612=$("$TOP/tests/vm/kernel.sh" 6.12)
-if [ "$LINE" = 6.1 ]; then ENV_FILE=$ENV_61; else ENV_FILE=$ENV_612; fi
-# shellcheck disable=SC1090
-. "$ENV_FILE"
 : "${KVER:?} ${VMLINUZ:?} ${VMLINUX:?}"
 
 OUT=$TOP/build/sysvm/$LINE
@@ -103,6 +85,7 @@ rm -rf "$U"
 
 # --- the test harness and the nested guest
 install -D -m 755 "$HERE/sysvm-test.sh" "$STAGE/usr/lib/mtty-sysvm/sysvm-test.sh"
+install -D -m 644 "$TOP/tests/lib/lib.sh" "$STAGE$MTTY_LIB_IMG"
 install -D -m 644 "$HERE/mtty-sysvm-test.service" \
 	"$STAGE/etc/systemd/system/mtty-sysvm-test.service"
 mkdir -p "$STAGE/etc/systemd/system/multi-user.target.wants"
@@ -114,7 +97,9 @@ stage_skeleton "$L2ROOT"
 stage_busybox "$L2ROOT"
 stage_elf "$L2ROOT" "$(command -v setserial)" /usr/bin/setserial
 install -m 755 "$TOP/build/l2init" "$L2ROOT/init"
-install -m 755 "$HERE/l2-demo.sh" "$L2ROOT/demo.sh"
+install -D -m 644 "$TOP/tests/lib/lib.sh" "$L2ROOT$MTTY_LIB_IMG"
+# /demo.sh: the script tests/vm/l2init runs with mtty.demo=1
+install -m 755 "$HERE/l2-guest.sh" "$L2ROOT/demo.sh"
 mk_cpio "$L2ROOT" "$STAGE/var/lib/mtty-sysvm/l2/initrd.cpio"
 rm -rf "$L2ROOT"
 L2_VMLINUX=$(l2_vmlinux) || die "no L2 kernel (l2_vmlinux)"
@@ -145,6 +130,6 @@ log "payload $(du -h "$PAYLOAD" | cut -f1), image $IMG"
 
 # --- boot
 boot_sysvm "$OUT" "$VMLINUZ" "$BOOT" "$IMG" "$PAYLOAD" "$TIMEOUT" "$QUIET"
-sysvm_tally "$OUT" SYSVM-DONE "$TIMEOUT" 'SYSVM-PHASE-[0-9]-DONE'
+sysvm_tally "sysvm-$LINE" "$OUT" SYSVM-DONE "$TIMEOUT" 'SYSVM-PHASE-[0-9]-DONE'
 finish
 }

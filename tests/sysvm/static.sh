@@ -12,14 +12,8 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 MTTY_CACHE=${MTTY_CACHE:-/var/cache/mtty}
-PASS=0 FAIL=0
-ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
-notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
-check() {
-	local d=$1
-	shift
-	if "$@" 2>/dev/null; then ok "$d"; else notok "$d"; fi
-}
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$TOP/tests/lib/lib.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
@@ -124,5 +118,4 @@ fi
 check "installed files carry no @PLACEHOLDER@" \
 	bash -c '! grep -rq "@[A-Z]*@" "$1"' _ "$D"
 
-echo "sysvm-static: $PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+tap_done sysvm-static

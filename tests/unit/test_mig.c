@@ -13,25 +13,14 @@
 #include <string.h>
 
 #include "mtty_mig.h"
+#include "card.h"
 #include "unit.h"
 
-int unit_pass, unit_fail;
-int unit_cases_pass, unit_cases_fail;
+UNIT_COUNTERS;
 
 static const char *golden_dir = "tests/golden";
 
-struct card {
-	struct mtty_uart uart[MTTY_MAX_PORTS_PER_DEV];
-	struct mtty_model m;
-};
-
 static struct card src, dst, snap;
-
-static void card_init(struct card *c, unsigned int nports, bool deep)
-{
-	memset(c, 0xa5, sizeof(*c));
-	mtty_model_init(&c->m, c->uart, nports, deep);
-}
 
 /* byte image of a card, for "untouched" checks (pointer excluded) */
 static void card_snapshot(struct card *to, const struct card *from)

@@ -9,8 +9,7 @@
 #include "mtty_model.h"
 #include "unit.h"
 
-int unit_pass, unit_fail;
-int unit_cases_pass, unit_cases_fail;
+UNIT_COUNTERS;
 
 static struct mtty_uart uarts[MTTY_MAX_PORTS_PER_DEV];
 static struct mtty_model m;

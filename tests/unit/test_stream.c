@@ -12,22 +12,11 @@
 #include <string.h>
 
 #include "mtty_stream.h"
+#include "card.h"
 #include "unit.h"
 
-int unit_pass, unit_fail;
-int unit_cases_pass, unit_cases_fail;
+UNIT_COUNTERS;
 static const char *golden_dir = "tests/golden";
-
-struct card {
-	struct mtty_uart uart[MTTY_MAX_PORTS_PER_DEV];
-	struct mtty_model m;
-};
-
-static void card_init(struct card *c, unsigned int nports, bool deep)
-{
-	memset(c, 0, sizeof(*c));
-	mtty_model_init(&c->m, c->uart, nports, deep);
-}
 
 static u32 le32(const u8 *p)
 {

@@ -8,6 +8,10 @@
 /* assertions (CHECK) and test cases (RUN): cases are what pass or fail */
 extern int unit_pass, unit_fail;
 extern int unit_cases_pass, unit_cases_fail;
+/* the counters' definitions, once per program */
+#define UNIT_COUNTERS							\
+	int unit_pass, unit_fail;					\
+	int unit_cases_pass, unit_cases_fail
 
 #define CHECK(cond, ...)						\
 	do {								\

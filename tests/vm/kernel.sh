@@ -23,8 +23,8 @@
 # suite lines).
 set -euo pipefail
 
-# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
-. "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh disable=SC1091
+. "$(dirname "$0")/../lib/lib.sh"
 
 LINES='6.1 6.12 trixie trixie-backports unstable'
 usage() {

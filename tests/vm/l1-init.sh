@@ -25,6 +25,7 @@ mount -t tmpfs tmpfs /run
 exec </dev/console >/dev/console 2>&1
 
 echo "MTTY-L1-INIT-START"
+echo "# case: L1 init"
 echo "# L1 kernel $(uname -r), uptime $(cut -d' ' -f1 /proc/uptime)s"
 dmesg -n 1 # keep kernel messages off the console; steps read dmesg
 hostname mtty-l1
@@ -75,17 +76,18 @@ if [ -z "$STEPS" ]; then
 		[ -f "$f" ] && STEPS="$STEPS ${f##*/}"
 	done
 fi
-[ -n "$STEPS" ] || echo "not ok - L1 init: no steps found"
+[ -n "$STEPS" ] || notok "L1 init: no steps found"
 echo "# steps:$STEPS"
 
 for s in $STEPS; do
 	f=$(find_step "$s") || {
-		echo "not ok - step $s: no such step"
+		notok "step $s: no such step"
 		continue
 	}
 	name=${f##*/}
 	name=${name%.sh}
 	echo "# step $name start (uptime $(cut -d' ' -f1 /proc/uptime)s)"
+	echo "# case: step $name" # one test case of tests/vm/run.sh
 	dmesg_mark
 	mkdir -p "/tmp/$name"
 	out=/tmp/$name/.out
@@ -95,26 +97,28 @@ for s in $STEPS; do
 	} 2>&1 | tee "$out"
 	rc=$(cat "/tmp/$name/.rc" 2>/dev/null || echo 255)
 	if [ "$rc" -eq 137 ]; then
-		echo "not ok - step $name: timed out after ${STEP_TIMEOUT}s"
+		notok "step $name: timed out after ${STEP_TIMEOUT}s"
 	elif [ "$rc" -ne 0 ]; then
 		# A failing step normally already said "not ok"; a step that dies
 		# without saying so must not pass silently.
 		if grep -q '^not ok - ' "$out"; then
 			echo "# step $name exited with status $rc"
 		else
-			echo "not ok - step $name: exited with status $rc"
+			notok "step $name: exited with status $rc"
 		fi
 	elif ! grep -q '^ok - ' "$out"; then
-		echo "# step $name reported no results"
+		# a step that ran nothing it could report must not pass
+		notok "step $name: exited 0 without reporting a result"
 	fi
 	# Clean up whatever the step left behind so later steps start fresh.
 	if mtty_loaded; then
 		echo "# step $name left mtty loaded; removing mdevs and unloading"
 		remove_all_mdevs
-		rmmod mtty || echo "# rmmod mtty failed"
+		rmmod mtty || notok "step $name: cleanup: rmmod mtty failed"
 	fi
 	dmesg_check "step $name"
 	echo "# step $name done (uptime $(cut -d' ' -f1 /proc/uptime)s)"
+	echo "# case: L1 init"
 done
 
 echo "MTTY-L1-DONE"

@@ -5,8 +5,12 @@
 #
 #   mkinitramfs.sh --env KERNEL_ENV --ko mtty.ko -o OUT.cpio
 #                  [--sample-ko ko] [--bin file]... [--l2init file]
-#                  [--l2file file]... [--extra-steps dir]...
+#                  [--l2file file[:name]]... [--extra-steps dir]...
 #                  [--qemu10 DIR]
+#
+# --l2file puts a file into the nested guest's root, as /name (default: its
+# own name).  The test library (tests/lib/lib.sh) is staged in both the L1
+# and the L2 root as /usr/lib/mtty-tests/lib.sh.
 #
 # KERNEL_ENV is the env file printed by kernel.sh.  The result is a
 # concatenation of newc cpio archives (the kernel unpacks them in order):
@@ -22,11 +26,11 @@
 #   run   /init, /steps, mtty.ko, test binaries (always rebuilt, small)
 set -euo pipefail
 
-# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
-. "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh disable=SC1091
+. "$(dirname "$0")/../lib/lib.sh"
 
 ENV_FILE='' KO='' SAMPLE_KO='' L2INIT='' OUT='' QEMU10=''
-BINS=() L2FILES=() STEP_DIRS=("$VM_DIR/steps")
+BINS=() L2FILES=() L2NAMES=() STEP_DIRS=("$VM_DIR/steps")
 while [ $# -gt 0 ]; do
 	case $1 in
 	--env) ENV_FILE=$2; shift ;;
@@ -34,7 +38,11 @@ while [ $# -gt 0 ]; do
 	--sample-ko) SAMPLE_KO=$2; shift ;;
 	--bin) BINS+=("$2"); shift ;;
 	--l2init) L2INIT=$2; shift ;;
-	--l2file) L2FILES+=("$2"); shift ;;
+	--l2file)
+		L2FILES+=("${2%%:*}")
+		case $2 in *:*) L2NAMES+=("${2#*:}") ;; *) L2NAMES+=("${2##*/}") ;; esac
+		shift
+		;;
 	--extra-steps) STEP_DIRS+=("$2"); shift ;;
 	--qemu10) QEMU10=$2; shift ;;
 	-o) OUT=$2; shift ;;
@@ -56,7 +64,8 @@ done
 need_cmds cpio ldd xz zstd qemu-system-x86_64 lspci setserial flock
 IMG=$MTTY_CACHE/initramfs
 mkdir -p "$IMG"
-SELF_HASH=$(hash_files "$VM_DIR/lib.sh" "$0")
+LIB_SH=$REPO_DIR/tests/lib/lib.sh
+SELF_HASH=$(hash_files "$LIB_SH" "$REPO_DIR/tests/lib/host.sh" "$0")
 QEMU=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 not installed"
 QEMU_MODDIR=/usr/lib/x86_64-linux-gnu/qemu
 # Firmware QEMU opens for -M pc -nodefaults with -kernel (bzImage or PVH).
@@ -143,27 +152,6 @@ build_base() {
 	rm -rf "$root"
 }
 
-# Print module paths (relative to MODDIR, dependencies first) for $L1_MODULES.
-module_order() {
-	awk -v want="$L1_MODULES" '
-	function base(p) { sub(/.*\//, "", p); sub(/\.ko(\.[a-z]+)?$/, "", p); gsub(/-/, "_", p); return p }
-	function visit(p,   i, n, d) {
-		if (p in seen) return
-		seen[p] = 1
-		n = split(deps[p], d, " ")
-		for (i = n; i >= 1; i--) visit(d[i])
-		print p
-	}
-	{ p = $1; sub(/:$/, "", p); $1 = ""; deps[p] = $0; byname[base(p)] = p }
-	END {
-		n = split(want, w, " ")
-		for (i = 1; i <= n; i++) {
-			if (w[i] in byname) visit(byname[w[i]])
-			else print "missing " w[i]
-		}
-	}' "$MODDIR/modules.dep"
-}
-
 build_kmod() {
 	local out=$1 root rel dest
 	root=$(mktemp -d "$IMG/.kmod.XXXXXX")
@@ -184,22 +172,23 @@ build_kmod() {
 		*) die "unexpected module file $rel" ;;
 		esac
 		printf '/%s\n' "$dest" >>"$root/etc/mtty-l1-modules"
-	done < <(module_order)
+	done < <(module_order "$MODDIR" "$L1_MODULES")
 	[ -s "$root/etc/mtty-l1-modules" ] || die "no L1 modules found in $MODDIR"
 	mk_cpio "$root" "$out"
 	rm -rf "$root"
 }
 
 build_l2_initramfs() {
-	local out=$1 root f
+	local out=$1 root i
 	root=$(mktemp -d "$IMG/.l2i.XXXXXX")
 	stage_skeleton "$root"
 	stage_busybox "$root"
 	stage_elf "$root" "$(command -v lspci)" /usr/bin/lspci
 	stage_elf "$root" "$(command -v setserial)" /usr/bin/setserial
 	stage_file "$root" /usr/share/misc/pci.ids
-	for f in ${L2FILES[@]+"${L2FILES[@]}"}; do
-		cp -L --preserve=mode "$f" "$root/${f##*/}"
+	stage_file "$root" "$LIB_SH" "$MTTY_LIB_IMG"
+	for i in "${!L2FILES[@]}"; do
+		cp -L --preserve=mode "${L2FILES[$i]}" "$root/${L2NAMES[$i]}"
 	done
 	cp -L "$L2INIT" "$root/init"
 	chmod 755 "$root/init"
@@ -223,6 +212,7 @@ build_run() {
 	mkdir -p "$root/steps" "$root/usr/bin" "$root/usr/lib/mtty/sample" "$root/etc"
 	cp "$VM_DIR/l1-init.sh" "$root/init"
 	chmod 755 "$root/init"
+	stage_file "$root" "$LIB_SH" "$MTTY_LIB_IMG"
 	for d in "${STEP_DIRS[@]}"; do
 		for f in "$d"/*.sh; do
 			[ -e "$f" ] && cp "$f" "$root/steps/"
@@ -279,7 +269,7 @@ main() {
 
 	if [ -n "$L2INIT" ]; then
 		# shellcheck disable=SC2046
-		key=$( { echo "$SELF_HASH"; hash_files "$L2INIT" ${L2FILES[@]+"${L2FILES[@]}"};
+		key=$( { echo "$SELF_HASH ${L2NAMES[*]}"; hash_files "$L2INIT" ${L2FILES[@]+"${L2FILES[@]}"};
 			stat_key "$(command -v busybox)" "$(command -v lspci)" \
 				"$(command -v setserial)" /usr/share/misc/pci.ids \
 				$(elf_deps "$(command -v lspci)"); } | sha_stdin | cut -c1-16)

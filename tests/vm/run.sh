@@ -17,14 +17,20 @@
 # L1 boots the uncompressed vmlinux directly (PVH entry; saves the 5-10 s
 # of in-guest decompression under TCG); --bzimage boots vmlinuz instead.
 #
-# Prints the console log live (unless -q), then the failed checks and a
-# final line "N passed, N failed".  Exit status 0 only if nothing failed,
-# something passed and the L1 init reached MTTY-L1-DONE.
+# Prints the console log live (unless -q), then one line per test case
+# (a step, a step's nested guest, the L1 init itself) with its assertions
+# (the ok/not ok lines), the failed checks, and at the end
+#   # vm-LINE: N assertions checked, N failed
+#   retries: N              (early-boot flakes retried, L1 and nested)
+#   vm-LINE: N passed, N failed    (test cases)
+# Exit status 0 only if nothing failed, something passed and the L1 init
+# reached MTTY-L1-DONE.  --ko defaults to build/LINE/driver/mtty.ko (what
+# scripts/build-module.sh LINE writes).
 # Logs: build/vm-logs/<kver>/console-<time>.log (latest.log -> newest).
 set -euo pipefail
 
-# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
-. "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh disable=SC1091
+. "$(dirname "$0")/../lib/lib.sh"
 
 usage() {
 	sed -n '3,/^set -e/{/^set -e/d;s/^# \{0,1\}//;p}' "$0" >&2
@@ -60,10 +66,8 @@ ENV_FILE=$("$VM_DIR/kernel.sh" "$LINE")
 . "$ENV_FILE"
 
 if [ -z "$KO" ]; then
-	for f in "$REPO_DIR/build/$KVER/mtty.ko" "$REPO_DIR/build/${KVER%-amd64}/mtty.ko"; do
-		[ -f "$f" ] && { KO=$f; break; }
-	done
-	[ -n "$KO" ] || die "no --ko given and no build/$KVER/mtty.ko"
+	KO=$REPO_DIR/build/$LINE/driver/mtty.ko
+	[ -f "$KO" ] || die "no --ko given and no $KO (scripts/build-module.sh $LINE)"
 fi
 [ -f "$KO" ] || die "no such module: $KO"
 
@@ -88,7 +92,9 @@ t0=$(date +%s.%N)
 t1=$(date +%s.%N)
 log "kernel $KVER, module $KO, initramfs $(du -h "$CPIO" | cut -f1) in $(elapsed "$t0" "$t1")s"
 
-CMDLINE="console=ttyS0 loglevel=1 panic=-1 printk.devkmsg=on log_buf_len=8M"
+# loglevel=5: a trace before init reaches the console (boot_flake needs
+# it); the init lowers the console level to 1 as its first act.
+CMDLINE="console=ttyS0 loglevel=5 panic=-1 printk.devkmsg=on log_buf_len=8M"
 [ -z "$STEPS" ] || CMDLINE="$CMDLINE mtty.steps=$STEPS"
 [ -z "$STEP_TIMEOUT" ] || CMDLINE="$CMDLINE mtty.step_timeout=$STEP_TIMEOUT"
 [ -z "$APPEND" ] || CMDLINE="$CMDLINE $APPEND"
@@ -119,14 +125,14 @@ boot_l1() {
 	fi
 }
 boot_l1
-# Retry once, and say so, only if the L1 kernel died before its init
-# started (seen under TCG: an int3 Oops while the kernel patches its own
-# text during early boot, then a reboot that -no-reboot turns into an exit);
-# a run whose init started, or that timed out, is never retried.
-if [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] && ! grep -aq '^MTTY-L1-INIT-START' "$LOG"; then
-	echo "# L1 kernel died before its init started (qemu status $rc); last lines:"
-	tr -d '\r' <"$LOG" | tail -n 30 | sed 's/^/# L1 (died): /'
-	echo "# retrying L1 once: kernel died before init (log of the first try: $LOG)"
+# Retry once, and say so, only on a recognised early-boot emulator flake
+# (boot_flake, tests/lib/lib.sh: e.g. an int3 Oops while the kernel patches
+# its own text, before init and before any device probe); a timeout, a run
+# whose init started or any other death is never retried.
+retries=0
+if [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] && flake=$(boot_flake "$LOG"); then
+	retry_note L1 "$LOG" "$flake (qemu status $rc)"
+	retries=1
 	LOG=${LOG%.log}-retry.log
 	boot_l1
 fi
@@ -138,8 +144,6 @@ find "$LOGDIR" -maxdepth 1 -name 'console-*.log' | sort | head -n -30 |
 	while read -r f; do rm -f "$f" "$f.qemu"; done
 
 CLEAN=$(tr -d '\r' <"$LOG")
-passed=$(printf '%s\n' "$CLEAN" | grep -c '^ok - ' || true)
-failed=$(printf '%s\n' "$CLEAN" | grep -c '^not ok - ' || true)
 done_marker=$(printf '%s\n' "$CLEAN" | grep -c '^MTTY-L1-DONE' || true)
 
 echo
@@ -147,22 +151,29 @@ echo "==== $KVER: qemu status $rc, wall $(elapsed "$t1" "$t2")s, log $LOG"
 if [ -s "$LOG.qemu" ]; then
 	sed 's/^/qemu: /' "$LOG.qemu"
 fi
+# Test cases: each step ("# case: step NAME", printed by the L1 init), the
+# nested guest of a step (its "L2" lines) and the L1 init outside the steps;
+# the ok/not ok lines are their assertions (tally_cases, tests/lib/host.sh).
+tally_cases "vm-$LINE" "$LOG"
+passed=$TALLY_PASS failed=$TALLY_FAIL asserts=$TALLY_ASSERTS afailed=$TALLY_AFAIL
 if [ "$done_marker" -eq 0 ]; then
 	why="no MTTY-L1-DONE"
 	case $rc in 124 | 137) why="$why: timed out after ${TIMEOUT}s" ;; esac
 	echo "---- last 40 console lines:"
-	printf '%s\n' "$CLEAN" | tail -n 40
+	printf '%s\n' "$CLEAN" | tail -n 40 | sed 's/^/console| /'
 	echo "----"
-	echo "not ok - L1 did not finish ($why)"
+	echo "not ok - vm-$LINE: L1 did not finish ($why)"
 	failed=$((failed + 1))
 fi
-if [ "$failed" -gt 0 ]; then
+if [ "$afailed" -gt 0 ]; then
 	echo "failed checks:"
 	printf '%s\n' "$CLEAN" | grep '^not ok - ' | sed 's/^/  /' || true
-	[ "$done_marker" -gt 0 ] || echo "  not ok - L1 did not finish"
 fi
 if [ "$passed" -eq 0 ]; then
-	echo "# no check passed"
+	echo "# no test case passed"
 fi
-echo "$passed passed, $failed failed"
+echo "# vm-$LINE: $asserts assertions checked, $afailed failed"
+# the L1 retry and the nested guests' (run_l2 in the steps)
+echo "retries: $((retries + TALLY_RETRIES))"
+echo "vm-$LINE: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] && [ "$done_marker" -gt 0 ]

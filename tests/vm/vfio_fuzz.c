@@ -47,7 +47,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,6 +63,11 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
+#include "mtty_uart.h"
+#include "tap.h"
+#include "vfio_dev.h"
+#include "vfio_uapi.h"
+
 #ifndef offsetofend
 #define offsetofend(T, m)	(offsetof(T, m) + sizeof(((T *)0)->m))
 #endif
@@ -72,90 +76,17 @@
 #define TYPES		PARENT "/mdev_supported_types"
 #define MDEV_DEVICES	"/sys/bus/mdev/devices"
 
-#define REGION_SHIFT	40
 #define CFG_INDEX	VFIO_PCI_CONFIG_REGION_INDEX
 #define NUM_REGIONS	VFIO_PCI_NUM_REGIONS
 #define NUM_IRQS	VFIO_PCI_NUM_IRQS
 #define MAX_DEVS	16
 #define MAX_REPORTS	25
 
-/* UART registers */
-#define RBR 0
-#define IER 1
-#define IIR 2
-#define FCR 2
-#define LCR 3
-#define MCR 4
-#define LSR 5
-#define MSR 6
-#define SCR 7
 
-static unsigned int npass, nfail, nreports;
-static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void vout(const char *prefix, const char *fmt, va_list ap)
-{
-	pthread_mutex_lock(&out_lock);
-	fputs(prefix, stdout);
-	vprintf(fmt, ap);
-	putchar('\n');
-	fflush(stdout);
-	pthread_mutex_unlock(&out_lock);
-}
-
-static void comment(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void comment(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vout("# ", fmt, ap);
-	va_end(ap);
-}
-
-static void pass(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void pass(const char *fmt, ...)
-{
-	va_list ap;
-
-	__atomic_add_fetch(&npass, 1, __ATOMIC_RELAXED);
-	va_start(ap, fmt);
-	vout("ok - ", fmt, ap);
-	va_end(ap);
-}
-
-/* A failed check; the first MAX_REPORTS are printed, all are counted. */
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	__atomic_add_fetch(&nfail, 1, __ATOMIC_RELAXED);
-	if (__atomic_add_fetch(&nreports, 1, __ATOMIC_RELAXED) > MAX_REPORTS)
-		return;
-	va_start(ap, fmt);
-	vout("not ok - ", fmt, ap);
-	va_end(ap);
-}
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vout("not ok - ", fmt, ap);
-	va_end(ap);
-	exit(1);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+/* the first MAX_REPORTS failures are printed, all are counted (tap.h) */
+#define fail(...)	ok(false, __VA_ARGS__)
+#define pass(...)	ok(true, __VA_ARGS__)
+#define die(...)	tap_bail("vfio_fuzz", __VA_ARGS__)
 
 /* ---- random numbers (xorshift64*, per thread) ---- */
 
@@ -255,80 +186,19 @@ static int mdev_remove(const char *uuid)
 	return write_str(path, "1");
 }
 
-static int mdev_group(const char *uuid)
-{
-	char path[256], link[256];
-	ssize_t r;
-	char *p;
-
-	snprintf(path, sizeof(path), MDEV_DEVICES "/%s/iommu_group", uuid);
-	r = readlink(path, link, sizeof(link) - 1);
-	if (r < 0)
-		return -1;
-	link[r] = 0;
-	p = strrchr(link, '/');
-	return p ? atoi(p + 1) : -1;
-}
-
-static int mdev_nports(const char *uuid)
-{
-	char path[256], link[256];
-	ssize_t r;
-
-	snprintf(path, sizeof(path), MDEV_DEVICES "/%s/mdev_type", uuid);
-	r = readlink(path, link, sizeof(link) - 1);
-	if (r < 0)
-		return -1;
-	link[r] = 0;
-	return link[r - 1] == '2' ? 2 : 1;
-}
-
 /* ---- the VFIO stack of one device ---- */
 
 struct dev {
-	char uuid[40];
+	struct vdev v;		/* uuid, nports, container, group, fd */
 	int group_no;
-	int nports;
-	int container, group, fd;
 	int fd2;		/* a second device fd, sometimes open */
 	int efd[NUM_IRQS];	/* eventfds last installed (ours to close) */
 };
 
 static int open_stack(struct dev *d)
 {
-	struct vfio_group_status st = { .argsz = sizeof(st) };
-	char path[64];
-
-	d->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (d->container < 0)
-		return -errno;
-	snprintf(path, sizeof(path), "/dev/vfio/%d", d->group_no);
-	d->group = open(path, O_RDWR | O_CLOEXEC);
-	if (d->group < 0)
-		goto err;
-	if (ioctl(d->group, VFIO_GROUP_GET_STATUS, &st) ||
-	    !(st.flags & VFIO_GROUP_FLAGS_VIABLE))
-		goto err;
-	if (ioctl(d->group, VFIO_GROUP_SET_CONTAINER, &d->container))
-		goto err;
-	if (ioctl(d->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) &&
-	    ioctl(d->container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU))
-		goto err;
-	d->fd = ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, d->uuid);
-	if (d->fd < 0)
-		goto err;
 	d->fd2 = -1;
-	return 0;
-err:
-	{
-		int e = -errno;
-
-		if (d->group >= 0)
-			close(d->group);
-		close(d->container);
-		d->group = d->container = d->fd = -1;
-		return e ? e : -EIO;
-	}
+	return vdev_open_flags(&d->v, d->v.uuid, VDEV_OPEN_QUIET);
 }
 
 static void close_stack(struct dev *d)
@@ -337,13 +207,8 @@ static void close_stack(struct dev *d)
 
 	if (d->fd2 >= 0)
 		close(d->fd2);
-	if (d->fd >= 0)
-		close(d->fd);
-	if (d->group >= 0)
-		close(d->group);
-	if (d->container >= 0)
-		close(d->container);
-	d->fd = d->fd2 = d->group = d->container = -1;
+	d->fd2 = -1;
+	vdev_close(&d->v);
 	for (i = 0; i < NUM_IRQS; i++) {
 		if (d->efd[i] >= 0)
 			close(d->efd[i]);
@@ -356,30 +221,22 @@ static int dev_init(struct dev *d, const char *uuid)
 	int i;
 
 	memset(d, 0, sizeof(*d));
-	snprintf(d->uuid, sizeof(d->uuid), "%s", uuid);
+	snprintf(d->v.uuid, sizeof(d->v.uuid), "%s", uuid);
 	for (i = 0; i < NUM_IRQS; i++)
 		d->efd[i] = -1;
-	d->fd = d->fd2 = d->group = d->container = -1;
-	d->group_no = mdev_group(uuid);
-	d->nports = mdev_nports(uuid);
-	if (d->group_no < 0 || d->nports < 0)
+	d->fd2 = d->v.fd = d->v.group = d->v.container = -1;
+	d->group_no = vdev_group_no(uuid);
+	if (d->group_no < 0 || vdev_type_ports(uuid) < 0)
 		return -ENODEV;
 	return open_stack(d);
 }
 
-/* ---- register access through the device fd ---- */
-
-static uint64_t region_off(unsigned int index)
-{
-	return (uint64_t)index << REGION_SHIFT;
-}
+/* ---- register access through the device fd: a failure is a failed check ---- */
 
 static int rd(struct dev *d, int port, int reg, uint8_t *v)
 {
-	ssize_t r = pread(d->fd, v, 1, region_off(port) + reg);
-
-	if (r != 1) {
-		fail("%s: read port %d reg %d: %zd (%s)", d->uuid, port, reg, r,
+	if (vdev_rd(&d->v, port, reg, v)) {
+		fail("%s: read port %d reg %d: %s", d->v.uuid, port, reg,
 		     strerror(errno));
 		return -1;
 	}
@@ -388,10 +245,8 @@ static int rd(struct dev *d, int port, int reg, uint8_t *v)
 
 static int wr(struct dev *d, int port, int reg, uint8_t v)
 {
-	ssize_t r = pwrite(d->fd, &v, 1, region_off(port) + reg);
-
-	if (r != 1) {
-		fail("%s: write port %d reg %d: %zd (%s)", d->uuid, port, reg, r,
+	if (vdev_wr(&d->v, port, reg, v)) {
+		fail("%s: write port %d reg %d: %s", d->v.uuid, port, reg,
 		     strerror(errno));
 		return -1;
 	}
@@ -400,12 +255,9 @@ static int wr(struct dev *d, int port, int reg, uint8_t v)
 
 static int cfg_rd(struct dev *d, unsigned int off, unsigned int len, uint32_t *v)
 {
-	ssize_t r;
-
 	*v = 0;
-	r = pread(d->fd, v, len, region_off(CFG_INDEX) + off);
-	if (r != (ssize_t)len) {
-		fail("%s: config read %u@%#x: %zd (%s)", d->uuid, len, off, r,
+	if (vdev_cfg_rd(&d->v, off, len, v)) {
+		fail("%s: config read %u@%#x: %s", d->v.uuid, len, off,
 		     strerror(errno));
 		return -1;
 	}
@@ -414,10 +266,8 @@ static int cfg_rd(struct dev *d, unsigned int off, unsigned int len, uint32_t *v
 
 static int cfg_wr(struct dev *d, unsigned int off, unsigned int len, uint32_t v)
 {
-	ssize_t r = pwrite(d->fd, &v, len, region_off(CFG_INDEX) + off);
-
-	if (r != (ssize_t)len) {
-		fail("%s: config write %u@%#x: %zd (%s)", d->uuid, len, off, r,
+	if (vdev_cfg_wr(&d->v, off, len, v)) {
+		fail("%s: config write %u@%#x: %s", d->v.uuid, len, off,
 		     strerror(errno));
 		return -1;
 	}
@@ -484,7 +334,7 @@ static int region_size(struct dev *d, unsigned int index)
 {
 	if (index == CFG_INDEX)
 		return 256;
-	if (index < (unsigned int)d->nports)
+	if (index < (unsigned int)d->v.nports)
 		return 8;
 	return 0;
 }
@@ -499,7 +349,7 @@ static void fuzz_get_info(struct dev *d)
 	if (chance(5)) {
 		/* the struct straddles the end of the mapping */
 		info = edge_buf(minsz - 1 - rn(minsz - 1));
-		r = ioctl(d->fd, VFIO_DEVICE_GET_INFO, info);
+		r = ioctl(d->v.fd, VFIO_DEVICE_GET_INFO, info);
 		count_result(r);
 		if (r != -1 || errno != EFAULT)
 			fail("GET_INFO across a mapping end: %ld errno %d, want EFAULT",
@@ -510,7 +360,7 @@ static void fuzz_get_info(struct dev *d)
 	info = (void *)buf;
 	info->argsz = fuzz_argsz(minsz);
 	info->flags = rnd();
-	r = ioctl(d->fd, VFIO_DEVICE_GET_INFO, info);
+	r = ioctl(d->v.fd, VFIO_DEVICE_GET_INFO, info);
 	count_result(r);
 	if (info->argsz < minsz) {
 		if (r != -1 || errno != EINVAL)
@@ -538,7 +388,7 @@ static void fuzz_region_info(struct dev *d)
 	if (chance(5)) {
 		ri = edge_buf(4 + rn(minsz - 4));
 		ri->argsz = minsz;
-		r = ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, ri);
+		r = ioctl(d->v.fd, VFIO_DEVICE_GET_REGION_INFO, ri);
 		count_result(r);
 		if (r != -1 || errno != EFAULT)
 			fail("GET_REGION_INFO across a mapping end: %ld errno %d",
@@ -548,7 +398,7 @@ static void fuzz_region_info(struct dev *d)
 	memset(buf, rn(256), sizeof(buf));
 	ri->argsz = fuzz_argsz(minsz);
 	ri->index = index = fuzz_index(NUM_REGIONS);
-	r = ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, ri);
+	r = ioctl(d->v.fd, VFIO_DEVICE_GET_REGION_INFO, ri);
 	count_result(r);
 	if (ri->argsz < minsz || index >= NUM_REGIONS) {
 		if (r != -1 || errno != EINVAL)
@@ -560,7 +410,7 @@ static void fuzz_region_info(struct dev *d)
 		fail("GET_REGION_INFO index %u: errno %d", index, errno);
 		return;
 	}
-	if (ri->index != index || ri->offset != region_off(index) ||
+	if (ri->index != index || ri->offset != VDEV_REGION_OFF(index) ||
 	    ri->size != (uint64_t)region_size(d, index) ||
 	    ri->flags != (ri->size ? VFIO_REGION_INFO_FLAG_READ |
 			  VFIO_REGION_INFO_FLAG_WRITE : 0u))
@@ -587,7 +437,7 @@ static void fuzz_irq_info(struct dev *d)
 	memset(buf, rn(256), sizeof(buf));
 	ii->argsz = fuzz_argsz(minsz);
 	ii->index = index = fuzz_index(NUM_IRQS);
-	r = ioctl(d->fd, VFIO_DEVICE_GET_IRQ_INFO, ii);
+	r = ioctl(d->v.fd, VFIO_DEVICE_GET_IRQ_INFO, ii);
 	count_result(r);
 	if (ii->argsz < minsz || index >= NUM_IRQS) {
 		if (r != -1 || errno != EINVAL)
@@ -611,7 +461,7 @@ static int32_t fuzz_fd(struct dev *d, int *fresh)
 	switch (rn(10)) {
 	case 0: return -1;
 	case 1: return -2 - rn(100);
-	case 2: return d->container;		/* not an eventfd */
+	case 2: return d->v.container;		/* not an eventfd */
 	case 3: return 1000 + rn(1000);		/* not open */
 	case 4: return INT32_MAX;
 	default:
@@ -683,7 +533,7 @@ static void fuzz_set_irqs(struct dev *d)
 
 		if (sz && hs->count && hs->count < 64) {
 			memcpy(p, hs, minsz);
-			r = ioctl(d->fd, VFIO_DEVICE_SET_IRQS, p);
+			r = ioctl(d->v.fd, VFIO_DEVICE_SET_IRQS, p);
 			count_result(r);
 			if (r == 0 || (errno != EFAULT && errno != EINVAL))
 				fail("SET_IRQS with data across a mapping end: %ld errno %d",
@@ -691,7 +541,7 @@ static void fuzz_set_irqs(struct dev *d)
 			goto out;
 		}
 	}
-	r = ioctl(d->fd, VFIO_DEVICE_SET_IRQS, hs);
+	r = ioctl(d->v.fd, VFIO_DEVICE_SET_IRQS, hs);
 	count_result(r);
 	if (!valid) {
 		if (r != -1 || errno != EINVAL)
@@ -767,10 +617,25 @@ static void fuzz_unknown_ioctl(struct dev *d)
 	long r;
 
 	memset(buf, rn(256), sizeof(buf));
-	r = ioctl(d->fd, cmd, chance(20) ? (void *)(uintptr_t)rnd() : buf);
+	r = ioctl(d->v.fd, cmd, chance(20) ? (void *)(uintptr_t)rnd() : buf);
 	count_result(r);
 	if (r != -1 || errno != ENOTTY)
 		fail("ioctl %#lx: %ld errno %d, want ENOTTY", cmd, r, errno);
+}
+
+/* the features of VFIO migration v2, which mtty implements */
+static bool feature_implemented(uint32_t feature)
+{
+	switch (feature) {
+	case VFIO_DEVICE_FEATURE_MIGRATION:
+	case VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE:
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_START:
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP:
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT:
+	case VFIO_DEVICE_FEATURE_MIG_DATA_SIZE:
+		return true;
+	}
+	return false;
 }
 
 static void fuzz_feature(struct dev *d)
@@ -782,10 +647,14 @@ static void fuzz_feature(struct dev *d)
 	memset(buf, 0, sizeof(buf));
 	f->argsz = fuzz_argsz(sizeof(*f));
 	f->flags = chance(50) ? rnd() : (rn(16) | (VFIO_DEVICE_FEATURE_GET << rn(3)));
-	r = ioctl(d->fd, VFIO_DEVICE_FEATURE, f);
+	r = ioctl(d->v.fd, VFIO_DEVICE_FEATURE, f);
 	count_result(r);
-	/* handled by the VFIO core; mtty implements no feature */
-	if (r == 0 && !(f->flags & VFIO_DEVICE_FEATURE_PROBE))
+	/*
+	 * Handled by the VFIO core; mtty implements only VFIO migration v2
+	 * (mig_ops, log_ops): every other feature must fail.
+	 */
+	if (r == 0 && !(f->flags & VFIO_DEVICE_FEATURE_PROBE) &&
+	    !feature_implemented(f->flags & VFIO_DEVICE_FEATURE_MASK))
 		fail("DEVICE_FEATURE flags %#x succeeded", f->flags);
 }
 
@@ -801,7 +670,7 @@ static void fuzz_rw(struct dev *d, int write)
 	index = chance(90) ? rn(NUM_REGIONS) : fuzz_index(NUM_REGIONS + 4);
 	size = region_size(d, index);
 	switch (rn(5)) {
-	case 0: off = rnd() & ((1ull << REGION_SHIFT) - 1); break;
+	case 0: off = rnd() & (VDEV_REGION_OFF(1) - 1); break;
 	case 1: off = size + rn(8) - 4; break;	/* around the end */
 	default: off = size ? rn(size) : rn(16); break;
 	}
@@ -810,8 +679,8 @@ static void fuzz_rw(struct dev *d, int write)
 	case 1: count = size > off ? size - off + rn(3) : rn(4); break;
 	default: count = 1 + rn(4); break;
 	}
-	if (off > (1ull << REGION_SHIFT) - 1)
-		off &= (1ull << REGION_SHIFT) - 1;
+	if (off > VDEV_REGION_OFF(1) - 1)
+		off &= VDEV_REGION_OFF(1) - 1;
 	valid = size && off < size && count <= size - off;
 	if (write)
 		for (size_t i = 0; i < count; i++)
@@ -820,8 +689,8 @@ static void fuzz_rw(struct dev *d, int write)
 		/* user buffer partly unmapped */
 		void *p = edge_buf(count - 1);
 
-		r = write ? pwrite(d->fd, p, count, region_off(index) + off)
-			  : pread(d->fd, p, count, region_off(index) + off);
+		r = write ? pwrite(d->v.fd, p, count, VDEV_REGION_OFF(index) + off)
+			  : pread(d->v.fd, p, count, VDEV_REGION_OFF(index) + off);
 		count_result(r);
 		if (count > 1 && (r != -1 || errno != EFAULT))
 			fail("%s %zu@%u:%#llx into an unmapped page: %zd errno %d",
@@ -833,8 +702,8 @@ static void fuzz_rw(struct dev *d, int write)
 		/* keep the BARs mostly decoding: a guest would */
 		buf[0] &= 0xf7;
 	}
-	r = write ? pwrite(d->fd, buf, count, region_off(index) + off)
-		  : pread(d->fd, buf, count, region_off(index) + off);
+	r = write ? pwrite(d->v.fd, buf, count, VDEV_REGION_OFF(index) + off)
+		  : pread(d->v.fd, buf, count, VDEV_REGION_OFF(index) + off);
 	count_result(r);
 	if (count == 0) {
 		if (r != 0 && !(r == -1 && errno == EINVAL))
@@ -855,13 +724,13 @@ static void fuzz_rw(struct dev *d, int write)
 static void fuzz_uart_write(struct dev *d)
 {
 	static const uint8_t fcr[] = { 0x00, 0x01, 0x07, 0xc7, 0x87, 0x06, 0x27 };
-	int port = rn(d->nports);
+	int port = rn(d->v.nports);
 	int reg = rn(8);
 	uint8_t v = rn(256);
 
-	if (reg == FCR && chance(60))
+	if (reg == MTTY_UART_FCR && chance(60))
 		v = fcr[rn(sizeof(fcr))];
-	if (reg == LCR && chance(70))
+	if (reg == MTTY_UART_LCR && chance(70))
 		v &= 0x7f;
 	wr(d, port, reg, v);
 }
@@ -870,7 +739,7 @@ static void fuzz_uart_read(struct dev *d)
 {
 	uint8_t v;
 
-	rd(d, rn(d->nports), rn(8), &v);
+	rd(d, rn(d->v.nports), rn(8), &v);
 }
 
 /* ---- checked operations ---- */
@@ -886,74 +755,74 @@ static void check_loopback(struct dev *d, int port, unsigned int n)
 		n = sizeof(expect);
 	for (i = 0; i < n; i++)
 		expect[i] = rnd();
-	if (wr(d, port, LCR, 0x03) || wr(d, port, IER, rn(16)) ||
+	if (wr(d, port, MTTY_UART_LCR, 0x03) || wr(d, port, MTTY_UART_IER, rn(16)) ||
 	    /* FCR clears act only with FCR0 = 1; 0x00 then leaves FIFO mode */
-	    wr(d, port, FCR, 0x07 | (fifo ? rn(4) << 6 : 0)) ||
-	    (!fifo && wr(d, port, FCR, 0x00)) ||
-	    wr(d, port, MCR, rn(32)))
+	    wr(d, port, MTTY_UART_FCR, 0x07 | (fifo ? rn(4) << 6 : 0)) ||
+	    (!fifo && wr(d, port, MTTY_UART_FCR, 0x00)) ||
+	    wr(d, port, MTTY_UART_MCR, rn(32)))
 		return;
 	depth = fifo ? 16 : 1;
 	while (got < n) {
 		if (++spins > 100000) {
 			fail("%s port %d: loopback stalled at %u/%u sent, %u received",
-			     d->uuid, port, sent, n, got);
+			     d->v.uuid, port, sent, n, got);
 			return;
 		}
-		if (rd(d, port, LSR, &lsr))
+		if (rd(d, port, MTTY_UART_LSR, &lsr))
 			return;
 		if ((lsr & 0x20) && sent < n) {
 			for (i = 0; i < depth && sent < n; i++)
-				if (wr(d, port, RBR, expect[sent++]))
+				if (wr(d, port, MTTY_UART_RBR, expect[sent++]))
 					return;
 		}
 		if (lsr & 0x01) {
-			if (rd(d, port, RBR, &v))
+			if (rd(d, port, MTTY_UART_RBR, &v))
 				return;
 			if (v != expect[got]) {
 				fail("%s port %d: loopback byte %u is %#x, want %#x",
-				     d->uuid, port, got, v, expect[got]);
+				     d->v.uuid, port, got, v, expect[got]);
 				return;
 			}
 			got++;
 		}
 	}
-	if (rd(d, port, LSR, &lsr))
+	if (rd(d, port, MTTY_UART_LSR, &lsr))
 		return;
 	if ((lsr & 0x61) != 0x60)
-		fail("%s port %d: LSR %#x after loopback (want idle)", d->uuid,
+		fail("%s port %d: LSR %#x after loopback (want idle)", d->v.uuid,
 		     port, lsr);
 }
 
 static void check_reset(struct dev *d)
 {
 	static const struct { int reg; uint8_t val; } rv[] = {
-		{ IER, 0 }, { IIR, 0x01 }, { LCR, 0 }, { MCR, 0 },
-		{ LSR, 0x60 }, { MSR, 0 }, { SCR, 0 },
+		{ MTTY_UART_IER, 0 }, { MTTY_UART_IIR, 0x01 }, { MTTY_UART_LCR, 0 }, { MTTY_UART_MCR, 0 },
+		{ MTTY_UART_LSR, 0x60 }, { MTTY_UART_MSR, 0 }, { MTTY_UART_SCR, 0 },
 	};
 	unsigned int i;
 	uint32_t v;
 	uint8_t b;
 	int p;
 
-	if (ioctl(d->fd, VFIO_DEVICE_RESET)) {
-		fail("%s: VFIO_DEVICE_RESET: %s", d->uuid, strerror(errno));
+	if (ioctl(d->v.fd, VFIO_DEVICE_RESET)) {
+		fail("%s: VFIO_DEVICE_RESET: %s", d->v.uuid, strerror(errno));
 		return;
 	}
-	for (p = 0; p < d->nports; p++)
+	for (p = 0; p < d->v.nports; p++)
 		for (i = 0; i < sizeof(rv) / sizeof(rv[0]); i++) {
 			if (rd(d, p, rv[i].reg, &b))
 				return;
 			if (b != rv[i].val)
 				fail("%s port %d reg %d after reset: %#x want %#x",
-				     d->uuid, p, rv[i].reg, b, rv[i].val);
+				     d->v.uuid, p, rv[i].reg, b, rv[i].val);
 		}
 	if (!cfg_rd(d, 0x04, 2, &v) && v != 0)
-		fail("%s: command %#x after reset", d->uuid, v);
+		fail("%s: command %#x after reset", d->v.uuid, v);
 	for (p = 0; p < 6; p++)
-		if (!cfg_rd(d, 0x10 + 4 * p, 4, &v) && v != (p < d->nports ? 1u : 0u))
-			fail("%s: BAR%d %#x after reset", d->uuid, p, v);
+		if (!cfg_rd(d, 0x10 + 4 * p, 4, &v) && v != (p < d->v.nports ? 1u : 0u))
+			fail("%s: BAR%d %#x after reset", d->v.uuid, p, v);
 	if (!cfg_rd(d, 0, 4, &v) && v != 0x32534348)
-		fail("%s: ids %#x after reset", d->uuid, v);
+		fail("%s: ids %#x after reset", d->v.uuid, v);
 }
 
 static void check_bar_sizing(struct dev *d)
@@ -965,36 +834,20 @@ static void check_bar_sizing(struct dev *d)
 	    cfg_wr(d, 0x10 + 4 * bar, 4, 0xffffffff) ||
 	    cfg_rd(d, 0x10 + 4 * bar, 4, &v))
 		return;
-	if (v != (bar < d->nports ? 0xfffffff9u : 0u))
-		fail("%s: BAR%d sizing read %#x", d->uuid, bar, v);
+	if (v != (bar < d->v.nports ? 0xfffffff9u : 0u))
+		fail("%s: BAR%d sizing read %#x", d->v.uuid, bar, v);
 	cfg_wr(d, 0x10 + 4 * bar, 4, old);
 }
 
 static int efd_count(int fd, int ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	uint64_t c = 0;
-
-	if (poll(&pfd, 1, ms) <= 0)
-		return 0;
-	if (read(fd, &c, sizeof(c)) != sizeof(c))
-		return 0;
-	return (int)c;
+	return (int)vdev_efd_wait(fd, ms);
 }
 
 static int set_irq(struct dev *d, uint32_t index, uint32_t flags, uint32_t count,
 		   int32_t fd)
 {
-	uint8_t buf[sizeof(struct vfio_irq_set) + 4] __attribute__((aligned(4)));
-	struct vfio_irq_set *hs = (void *)buf;
-
-	hs->argsz = sizeof(buf);
-	hs->flags = flags;
-	hs->index = index;
-	hs->start = 0;
-	hs->count = count;
-	memcpy(hs->data, &fd, 4);
-	return ioctl(d->fd, VFIO_DEVICE_SET_IRQS, hs);
+	return vdev_set_irqs(&d->v, flags, index, 0, count, &fd, 0);
 }
 
 /* INTx fires on THRE, is automasked, and fires again on unmask. */
@@ -1008,12 +861,12 @@ static void check_intx(struct dev *d)
 	if (efd < 0)
 		return;
 	/* quiet every port, disable MSI, enable INTx */
-	for (p = 0; p < d->nports; p++)
-		if (wr(d, p, LCR, 0) || wr(d, p, IER, 0))
+	for (p = 0; p < d->v.nports; p++)
+		if (wr(d, p, MTTY_UART_LCR, 0) || wr(d, p, MTTY_UART_IER, 0))
 			goto out;
 	if (set_irq(d, VFIO_PCI_MSI_IRQ_INDEX, trig, 1, -1) ||
 	    set_irq(d, VFIO_PCI_INTX_IRQ_INDEX, trig, 1, efd)) {
-		fail("%s: installing the INTx eventfd: %s", d->uuid, strerror(errno));
+		fail("%s: installing the INTx eventfd: %s", d->v.uuid, strerror(errno));
 		goto out;
 	}
 	if (d->efd[VFIO_PCI_INTX_IRQ_INDEX] >= 0)
@@ -1023,30 +876,30 @@ static void check_intx(struct dev *d)
 		return;
 	efd_count(efd, 0);
 	if (set_irq(d, VFIO_PCI_INTX_IRQ_INDEX, unmask, 1, 0))
-		fail("%s: INTx unmask: %s", d->uuid, strerror(errno));
+		fail("%s: INTx unmask: %s", d->v.uuid, strerror(errno));
 	if (efd_count(efd, 0))
-		fail("%s: INTx fired with every IER clear", d->uuid);
-	p = rn(d->nports);
-	wr(d, p, FCR, 0x07);
-	wr(d, p, IER, 0x02);		/* THRI with TX empty: THRE pending */
+		fail("%s: INTx fired with every IER clear", d->v.uuid);
+	p = rn(d->v.nports);
+	wr(d, p, MTTY_UART_FCR, 0x07);
+	wr(d, p, MTTY_UART_IER, 0x02);		/* THRI with TX empty: THRE pending */
 	n = efd_count(efd, 2000);
 	if (n != 1)
 		fail("%s port %d: INTx on THRE signalled %d times, want 1",
-		     d->uuid, p, n);
-	wr(d, p, IER, 0);
-	wr(d, p, IER, 0x02);		/* again: still automasked */
+		     d->v.uuid, p, n);
+	wr(d, p, MTTY_UART_IER, 0);
+	wr(d, p, MTTY_UART_IER, 0x02);		/* again: still automasked */
 	if (efd_count(efd, 50))
-		fail("%s port %d: INTx signalled while automasked", d->uuid, p);
+		fail("%s port %d: INTx signalled while automasked", d->v.uuid, p);
 	if (set_irq(d, VFIO_PCI_INTX_IRQ_INDEX, unmask, 1, 0))
-		fail("%s: INTx unmask: %s", d->uuid, strerror(errno));
+		fail("%s: INTx unmask: %s", d->v.uuid, strerror(errno));
 	if (efd_count(efd, 2000) != 1)
 		fail("%s port %d: INTx not re-signalled on unmask with the line high",
-		     d->uuid, p);
-	wr(d, p, IER, 0);
+		     d->v.uuid, p);
+	wr(d, p, MTTY_UART_IER, 0);
 	set_irq(d, VFIO_PCI_INTX_IRQ_INDEX, unmask, 1, 0);
 	if (efd_count(efd, 50))
 		fail("%s port %d: INTx signalled on unmask with the line low",
-		     d->uuid, p);
+		     d->v.uuid, p);
 	return;
 out:
 	close(efd);
@@ -1059,16 +912,16 @@ static void reopen_device(struct dev *d)
 	switch (rn(4)) {
 	case 0:		/* second fd on the same device, then drop one */
 		if (d->fd2 < 0) {
-			d->fd2 = ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, d->uuid);
+			d->fd2 = ioctl(d->v.group, VFIO_GROUP_GET_DEVICE_FD, d->v.uuid);
 			if (d->fd2 < 0)
-				fail("%s: second GET_DEVICE_FD: %s", d->uuid,
+				fail("%s: second GET_DEVICE_FD: %s", d->v.uuid,
 				     strerror(errno));
 		} else if (chance(50)) {
 			close(d->fd2);
 			d->fd2 = -1;
 		} else {
-			close(d->fd);
-			d->fd = d->fd2;
+			close(d->v.fd);
+			d->v.fd = d->fd2;
 			d->fd2 = -1;
 		}
 		break;
@@ -1081,17 +934,17 @@ static void reopen_device(struct dev *d)
 			name[i] = 1 + rn(255);
 		name[len] = 0;
 		if (chance(30))
-			snprintf(name, sizeof(name), "%.*s", (int)rn(36), d->uuid);
+			snprintf(name, sizeof(name), "%.*s", (int)rn(36), d->v.uuid);
 		p = name;
 		if (chance(10)) {
 			/* a name running into the unmapped page, no NUL */
 			p = edge_buf(16);
 			memset(p, 'a', 16);
 		}
-		fd = ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, p);
+		fd = ioctl(d->v.group, VFIO_GROUP_GET_DEVICE_FD, p);
 		count_result(fd);
 		if (fd >= 0) {
-			fail("%s: GET_DEVICE_FD with a bogus name succeeded", d->uuid);
+			fail("%s: GET_DEVICE_FD with a bogus name succeeded", d->v.uuid);
 			close(fd);
 		}
 		break;
@@ -1102,12 +955,12 @@ static void reopen_device(struct dev *d)
 		close_stack(d);
 		e = open_stack(d);
 		if (e)
-			die("%s: reopening the VFIO stack: %s", d->uuid, strerror(-e));
+			die("%s: reopening the VFIO stack: %s", d->v.uuid, strerror(-e));
 		/* a fresh open starts from a reset device */
 		uint8_t lsr;
 
-		if (!rd(d, 0, LSR, &lsr) && lsr != 0x60)
-			fail("%s: LSR %#x after reopen", d->uuid, lsr);
+		if (!rd(d, 0, MTTY_UART_LSR, &lsr) && lsr != 0x60)
+			fail("%s: LSR %#x after reopen", d->v.uuid, lsr);
 		break;
 	}
 	}
@@ -1117,10 +970,10 @@ static void fuzz_mmap(struct dev *d)
 {
 	unsigned int index = rn(NUM_REGIONS + 1);
 	void *p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       d->fd, region_off(index));
+		       d->v.fd, VDEV_REGION_OFF(index));
 
 	if (p != MAP_FAILED) {
-		fail("%s: mmap of region %u succeeded", d->uuid, index);
+		fail("%s: mmap of region %u succeeded", d->v.uuid, index);
 		munmap(p, page_size);
 	}
 }
@@ -1173,7 +1026,7 @@ static int cmd_fuzz(int argc, char **argv)
 	if (!seed)
 		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	seed_rng(seed);
-	comment("vfio_fuzz: seed %" PRIu64 ", %lu ops, %.0f s max", seed, ops, secs);
+	tap_comment("vfio_fuzz: seed %" PRIu64 ", %lu ops, %.0f s max", seed, ops, secs);
 	for (; optind < argc && ndev < MAX_DEVS; optind++) {
 		int e = dev_init(&devs[ndev], argv[optind]);
 
@@ -1185,13 +1038,13 @@ static int cmd_fuzz(int argc, char **argv)
 		die("vfio_fuzz: no device given");
 	sigaction(SIGALRM, &sa, NULL);
 
-	t0 = now();
+	t0 = tap_now();
 	while (done < ops) {
 		struct dev *d = &devs[rn(ndev)];
 		unsigned int w = rn(1000);
 		int op;
 
-		if (!(done & 255) && now() - t0 > secs)
+		if (!(done & 255) && tap_now() - t0 > secs)
 			break;
 		if (w < 260) op = OP_RW;
 		else if (w < 450) op = OP_UART_W;
@@ -1231,12 +1084,12 @@ static int cmd_fuzz(int argc, char **argv)
 		case OP_UNKNOWN: fuzz_unknown_ioctl(d); break;
 		case OP_FEATURE: fuzz_feature(d); break;
 		case OP_RESET:
-			if (ioctl(d->fd, VFIO_DEVICE_RESET))
-				fail("%s: reset: %s", d->uuid, strerror(errno));
+			if (ioctl(d->v.fd, VFIO_DEVICE_RESET))
+				fail("%s: reset: %s", d->v.uuid, strerror(errno));
 			break;
 		case OP_MMAP: fuzz_mmap(d); break;
 		case OP_LOOPBACK:
-			check_loopback(d, rn(d->nports), 1 + rn(200));
+			check_loopback(d, rn(d->v.nports), 1 + rn(200));
 			break;
 		case OP_CHECK_RESET: check_reset(d); break;
 		case OP_SIZING: check_bar_sizing(d); break;
@@ -1258,8 +1111,8 @@ static int cmd_fuzz(int argc, char **argv)
 		for (i = 0; i < OP_NUM; i++)
 			n += snprintf(line + n, sizeof(line) - n, " %s=%lu",
 				      op_names[i], stat_ops[i]);
-		comment("vfio_fuzz: ops:%s", line);
-		comment("vfio_fuzz: results: ok=%lu EINVAL=%lu ENOTTY=%lu EFAULT=%lu EBADF=%lu other=%lu",
+		tap_comment("vfio_fuzz: ops:%s", line);
+		tap_comment("vfio_fuzz: results: ok=%lu EINVAL=%lu ENOTTY=%lu EFAULT=%lu EBADF=%lu other=%lu",
 			stat_errno[0], stat_errno[1], stat_errno[2], stat_errno[3],
 			stat_errno[4], stat_errno[5]);
 		n = 0;
@@ -1270,20 +1123,21 @@ static int cmd_fuzz(int argc, char **argv)
 					      strerrorname_np(i) ? strerrorname_np(i) : "?",
 					      stat_other[i]);
 		if (n)
-			comment("vfio_fuzz: other errnos:%s", line);
+			tap_comment("vfio_fuzz: other errnos:%s", line);
 	}
-	if (nfail > MAX_REPORTS)
-		comment("vfio_fuzz: %u more failures not shown", nfail - MAX_REPORTS);
+	if (tap_failed() > MAX_REPORTS)
+		tap_comment("vfio_fuzz: %u more failures not shown", tap_failed() - MAX_REPORTS);
 	if (done < ops)
-		comment("vfio_fuzz: time limit reached after %lu of %lu ops", done, ops);
-	if (nfail)
+		tap_comment("vfio_fuzz: time limit reached after %lu of %lu ops", done, ops);
+	tap_max_reports(0);	/* the verdict is always printed */
+	if (tap_failed())
 		fail("vfio_fuzz: %lu ops on %d devices in %.1f s (seed %" PRIu64 "): %u failed checks",
-		     done, ndev, now() - t0, seed, nfail);
+		     done, ndev, tap_now() - t0, seed, tap_failed());
 	else
 		pass("vfio_fuzz: %lu ops on %d devices in %.1f s (seed %" PRIu64 "), every result as specified",
-		     done, ndev, now() - t0, seed);
+		     done, ndev, tap_now() - t0, seed);
 	printf("VFIO_FUZZ_OPS %lu\n", done);
-	return nfail ? 1 : 0;
+	return tap_failed() ? 1 : 0;
 }
 
 /* ---- unprivileged open ---- */
@@ -1302,23 +1156,26 @@ static int cmd_unpriv(int argc, char **argv)
 			int fd;
 
 			if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) {
-				printf("not ok - unpriv: cannot drop privileges: %s\n",
-				       strerror(errno));
+				fail("unpriv: cannot drop privileges: %s",
+				     strerror(errno));
 				_exit(2);
 			}
-			if (getuid() != 65534 || geteuid() != 65534)
+			if (getuid() != 65534 || geteuid() != 65534) {
+				fail("unpriv: still uid %d/%d after setuid(65534)",
+				     (int)getuid(), (int)geteuid());
 				_exit(2);
+			}
 			fd = open(argv[i], O_RDWR);
 			if (fd >= 0) {
-				printf("not ok - unpriv: uid 65534 opened %s\n", argv[i]);
+				fail("unpriv: uid 65534 opened %s", argv[i]);
 				_exit(1);
 			}
 			if (errno != EACCES) {
-				printf("not ok - unpriv: uid 65534 open %s: %s, want EACCES\n",
-				       argv[i], strerror(errno));
+				fail("unpriv: uid 65534 open %s: %s, want EACCES",
+				     argv[i], strerror(errno));
 				_exit(1);
 			}
-			printf("ok - unpriv: uid 65534 cannot open %s (EACCES)\n", argv[i]);
+			pass("unpriv: uid 65534 cannot open %s (EACCES)", argv[i]);
 			_exit(0);
 		}
 		waitpid(pid, &st, 0);
@@ -1340,7 +1197,7 @@ static void *pool_thread(void *arg)
 {
 	unsigned long i;
 
-	seed_rng((uintptr_t)arg * 7919 + now() * 1e6);
+	seed_rng((uintptr_t)arg * 7919 + tap_now() * 1e6);
 	for (i = 0; i < pool_iters; i++) {
 		int type = 1 + rn(2), e, held;
 		char uuid[40];
@@ -1368,7 +1225,7 @@ static void *pool_thread(void *arg)
 			} else {
 				uint8_t lsr;
 
-				if (!rd(&d, rn(d.nports), LSR, &lsr) && lsr != 0x60)
+				if (!rd(&d, rn(d.v.nports), MTTY_UART_LSR, &lsr) && lsr != 0x60)
 					fail("pool: %s LSR %#x on a new device", uuid, lsr);
 				close_stack(&d);
 				__atomic_add_fetch(&pool_opened, 1, __ATOMIC_RELAXED);
@@ -1404,26 +1261,27 @@ static int cmd_pool(int argc, char **argv)
 	pool_ports = read_long("/sys/module/mtty/parameters/max_ports");
 	if (pool_ports <= 0)
 		die("pool: cannot read max_ports");
-	t0 = now();
+	t0 = tap_now();
 	for (i = 0; i < threads; i++)
 		if (pthread_create(&tid[i], NULL, pool_thread, (void *)(uintptr_t)(i + 1)))
 			die("pthread_create");
 	for (i = 0; i < threads; i++)
 		pthread_join(tid[i], NULL);
-	comment("pool: %d threads x %lu: %lu created (%lu opened), %lu ENOSPC, %.1f s",
-		threads, pool_iters, pool_created, pool_opened, pool_full, now() - t0);
+	tap_comment("pool: %d threads x %lu: %lu created (%lu opened), %lu ENOSPC, %.1f s",
+		threads, pool_iters, pool_created, pool_opened, pool_full, tap_now() - t0);
 	if (!pool_created || !pool_full)
-		comment("pool: note: %s", !pool_created ? "nothing created" :
+		tap_comment("pool: note: %s", !pool_created ? "nothing created" :
 			"the pool never ran full");
-	if (nfail)
+	tap_max_reports(0);	/* the verdict is always printed */
+	if (tap_failed())
 		fail("pool: parallel create/remove on a %d-port pool: %u failures",
-		     pool_ports, nfail);
+		     pool_ports, tap_failed());
 	else if (!pool_created)
 		fail("pool: parallel create/remove: no device was created");
 	else
 		pass("pool: %d threads created/removed %lu devices on a %d-port pool (%lu ENOSPC, never over-committed)",
 		     threads, pool_created, pool_ports, pool_full);
-	return nfail ? 1 : 0;
+	return tap_failed() ? 1 : 0;
 }
 
 /* ---- concurrent opens of one device ---- */
@@ -1468,7 +1326,7 @@ static void *race_dev_thread(void *arg)
 			fail("openrace: GET_DEVICE_FD: %s", strerror(errno));
 			continue;
 		}
-		if (pread(fd, &v, 1, region_off(CFG_INDEX)) != 1 || v != 0x48)
+		if (pread(fd, &v, 1, VDEV_REGION_OFF(CFG_INDEX)) != 1 || v != 0x48)
 			fail("openrace: config read through a raced fd");
 		if (chance(20))
 			ioctl(fd, VFIO_DEVICE_RESET);
@@ -1498,7 +1356,7 @@ static int cmd_openrace(int argc, char **argv)
 	if (threads < 1 || threads > 64)
 		threads = 4;
 	race_uuid = argv[optind];
-	race_group_no = mdev_group(race_uuid);
+	race_group_no = vdev_group_no(race_uuid);
 	if (race_group_no < 0)
 		die("openrace: no group for %s", race_uuid);
 
@@ -1509,14 +1367,14 @@ static int cmd_openrace(int argc, char **argv)
 		pthread_join(tid[i], NULL);
 	if (!race_group_ok)
 		fail("openrace: the group never opened");
-	comment("openrace: group opens: %lu ok, %lu EBUSY", race_group_ok,
+	tap_comment("openrace: group opens: %lu ok, %lu EBUSY", race_group_ok,
 		race_group_busy);
 
 	/* phase 2: racing device opens through one group */
 	e = dev_init(&d, race_uuid);
 	if (e)
 		die("openrace: open %s: %s", race_uuid, strerror(-e));
-	race_group_fd = d.group;
+	race_group_fd = d.v.group;
 	for (i = 0; i < threads; i++)
 		pthread_create(&tid[i], NULL, race_dev_thread, (void *)(uintptr_t)(i + 1));
 	for (i = 0; i < threads; i++)
@@ -1525,10 +1383,10 @@ static int cmd_openrace(int argc, char **argv)
 	if (race_dev_ok != race_iters * threads)
 		fail("openrace: %lu of %lu device opens worked", race_dev_ok,
 		     race_iters * threads);
-	if (!nfail)
+	if (!tap_failed())
 		pass("openrace: %d threads: %lu group opens (%lu EBUSY), %lu concurrent device opens",
 		     threads, race_group_ok, race_group_busy, race_dev_ok);
-	return nfail ? 1 : 0;
+	return tap_failed() ? 1 : 0;
 }
 
 /* ---- hold the device across a removal ---- */
@@ -1557,7 +1415,7 @@ static int cmd_hold(int argc, char **argv)
 			    VFIO_IRQ_SET_ACTION_TRIGGER, 1, efd))
 			die("hold: REQ eventfd: %s", strerror(errno));
 	}
-	printf("holding %s\n", d.uuid);
+	printf("holding %s\n", d.v.uuid);
 	fflush(stdout);
 	if (req) {
 		int n = efd_count(efd, secs * 1000);
@@ -1596,14 +1454,14 @@ static int cmd_xfer(int argc, char **argv)
 	for (;;) {
 		int p;
 
-		for (p = 0; p < d.nports; p++)
+		for (p = 0; p < d.v.nports; p++)
 			check_loopback(&d, p, 64);
-		if (nfail)
+		if (tap_failed())
 			return 1;
 		if (!(++rounds % 64)) {
 			/* leave bytes in flight when the kill comes */
-			wr(&d, 0, LCR, 0x03);
-			wr(&d, 0, RBR, 0x55);
+			wr(&d, 0, MTTY_UART_LCR, 0x03);
+			wr(&d, 0, MTTY_UART_RBR, 0x55);
 		}
 	}
 }
@@ -1622,18 +1480,18 @@ static int cmd_verify(int argc, char **argv)
 		return 1;
 	}
 	seed_rng(getpid());
-	for (p = 0; p < d.nports; p++)
-		if (!rd(&d, p, LSR, &lsr) && lsr != 0x60)
+	for (p = 0; p < d.v.nports; p++)
+		if (!rd(&d, p, MTTY_UART_LSR, &lsr) && lsr != 0x60)
 			fail("verify: %s port %d LSR %#x on open (want 0x60)",
-			     d.uuid, p, lsr);
+			     d.v.uuid, p, lsr);
 	check_reset(&d);
-	for (p = 0; p < d.nports; p++)
+	for (p = 0; p < d.v.nports; p++)
 		check_loopback(&d, p, 4096);
 	close_stack(&d);
-	if (!nfail)
+	if (!tap_failed())
 		pass("verify: %s opens reset and moves 4 KiB per port losslessly",
 		     argv[1]);
-	return nfail ? 1 : 0;
+	return tap_failed() ? 1 : 0;
 }
 
 /* ---- leak check ---- */
@@ -1722,14 +1580,14 @@ static void churn(unsigned long n)
 			uint8_t v;
 
 			/* touch regions and interrupts so their paths are covered */
-			rd(&d, 0, LSR, &v);
-			wr(&d, 0, RBR, 0x41);
+			rd(&d, 0, MTTY_UART_LSR, &v);
+			wr(&d, 0, MTTY_UART_RBR, 0x41);
 			set_irq(&d, (i & 2) ? VFIO_PCI_MSI_IRQ_INDEX :
 				VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_DATA_EVENTFD |
 				VFIO_IRQ_SET_ACTION_TRIGGER, 1, efd);
 			set_irq(&d, VFIO_PCI_REQ_IRQ_INDEX, VFIO_IRQ_SET_DATA_EVENTFD |
 				VFIO_IRQ_SET_ACTION_TRIGGER, 1, efd);
-			wr(&d, 0, IER, 0x03);
+			wr(&d, 0, MTTY_UART_IER, 0x03);
 			close(efd);
 			close_stack(&d);
 		}
@@ -1759,12 +1617,12 @@ static int cmd_leak(int argc, char **argv)
 	seed_rng(getpid());
 	churn(n / 5 + 10);	/* warm up caches, sysfs, per-cpu slabs */
 	read_slabs(&a);
-	t0 = now();
+	t0 = tap_now();
 	churn(n);
-	comment("leak: %lu create/open/close/remove cycles in %.1f s", n, now() - t0);
+	tap_comment("leak: %lu create/open/close/remove cycles in %.1f s", n, tap_now() - t0);
 	read_slabs(&b);
 	if (!a.n)
-		comment("leak: /proc/slabinfo not readable, SUnreclaim only");
+		tap_comment("leak: /proc/slabinfo not readable, SUnreclaim only");
 	for (i = 0; i < b.n; i++) {
 		for (j = 0; j < a.n; j++)
 			if (!strcmp(a.name[j], b.name[i]))
@@ -1776,12 +1634,12 @@ static int cmd_leak(int argc, char **argv)
 			worst_i = i;
 		}
 		if (b.objs[i] - a.objs[j] >= (long)n / 4)
-			comment("leak: cache %s: %ld -> %ld objects of %ld bytes",
+			tap_comment("leak: cache %s: %ld -> %ld objects of %ld bytes",
 				b.name[i], a.objs[j], b.objs[i], b.objsize[i]);
 	}
-	comment("leak: SUnreclaim %ld -> %ld KiB; largest cache growth %ld objects (%s)",
+	tap_comment("leak: SUnreclaim %ld -> %ld KiB; largest cache growth %ld objects (%s)",
 		a.sunreclaim, b.sunreclaim, worst, worst_i >= 0 ? b.name[worst_i] : "-");
-	if (nfail)
+	if (tap_failed())
 		return 1;
 	if (worst >= (long)n / 2)
 		fail("leak: cache %s grew by %ld objects over %lu devices",
@@ -1792,13 +1650,14 @@ static int cmd_leak(int argc, char **argv)
 	else
 		pass("leak: %lu device lifecycles: no slab cache grew by %lu+ objects (max %ld), SUnreclaim %+ld KiB (bound %ld)",
 		     n, n / 2, worst, b.sunreclaim - a.sunreclaim, bound_kib);
-	return nfail ? 1 : 0;
+	return tap_failed() ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
+	tap_max_reports(MAX_REPORTS);
 	page_size = sysconf(_SC_PAGESIZE);
 	guard_page = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -2,61 +2,24 @@
 # Helpers for test steps running inside the L1 VM (busybox sh).
 # Usage at the top of a step:   . /steps/lib.sh
 #
-# Result protocol (counted by tests/vm/run.sh on the host):
+# Results, checks and the kernel-log patterns come from the test library
+# (tests/lib/lib.sh, staged as /usr/lib/mtty-tests/lib.sh):
 #   ok - <desc>        a passed check
 #   not ok - <desc>    a failed check
 #   # ...              comment
+# tests/vm/run.sh counts every step as one test case (and a nested guest as
+# one more), with the ok/not ok lines as its assertions.
 # shellcheck shell=sh
+
+# shellcheck source=../../lib/lib.sh disable=SC1091
+. /usr/lib/mtty-tests/lib.sh
 
 MTTY_KO=${MTTY_KO:-/lib/mtty/mtty.ko}
 MTTY_PARENT=${MTTY_PARENT:-/sys/devices/virtual/mtty/mtty}
 MTTY_TYPES=$MTTY_PARENT/mdev_supported_types
-MTTY_FAILED=${MTTY_FAILED:-0}
 L2_TIMEOUT=${L2_TIMEOUT:-600}
 # Command prefix for the nested QEMU (e.g. "taskset -c 0"); see run_l2.
 L2_PIN=${L2_PIN-}
-
-ok() { echo "ok - $*"; }
-notok() {
-	echo "not ok - $*"
-	MTTY_FAILED=$((MTTY_FAILED + 1))
-}
-comment() { echo "# $*"; }
-
-# check "desc" cmd [args...]: ok if the command exits 0.
-check() {
-	_desc=$1
-	shift
-	if "$@"; then
-		ok "$_desc"
-	else
-		_rc=$?
-		notok "$_desc (exit $_rc: $*)"
-		return 1
-	fi
-}
-
-# check_fail "desc" cmd [args...]: ok if the command fails (exit != 0).
-check_fail() {
-	_desc=$1
-	shift
-	if "$@"; then
-		notok "$_desc (unexpectedly succeeded: $*)"
-		return 1
-	else
-		ok "$_desc"
-	fi
-}
-
-# check_eq "desc" expected actual
-check_eq() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		notok "$1 (expected '$2', got '$3')"
-		return 1
-	fi
-}
 
 # wait_for_path PATH [seconds]: wait until PATH exists.
 wait_for_path() {
@@ -139,11 +102,11 @@ remove_all_mdevs() {
 
 # --- kernel log checks ---------------------------------------------------
 # dmesg_mark writes a unique marker into the kernel log; dmesg_check NAME
-# prints the kernel messages logged since then (prefixed "# dmesg: ") and
-# reports "ok - NAME: kernel log clean" or "not ok - ...".
+# checks the kernel messages logged since then (klog_check of the test
+# library: one list of bad patterns, MTTY_KLOG_BAD), printing them as
+# "# dmesg: " lines, and reports "ok - NAME: kernel log clean" or not ok.
 
 MTTY_MARK_SEQ=0
-MTTY_DMESG_BAD='WARNING:|BUG:|kernel BUG|Oops|cut here|refcount|lockdep|Call Trace|general protection|KASAN|UBSAN|circular locking|possible recursive locking|list_(add|del) corruption|slab-out-of-bounds|use-after-free|INFO: task .* blocked|soft lockup|hard LOCKUP|RCU stall|rcu_sched self-detected|Tainted: .*[DW]'
 
 dmesg_mark() {
 	MTTY_MARK_SEQ=$((MTTY_MARK_SEQ + 1))
@@ -170,18 +133,12 @@ dmesg_check() {
 		return 1
 	fi
 	[ -z "$_log" ] || printf '%s\n' "$_log" | grep -v 'mtty-mark-' | sed 's/^/# dmesg: /'
-	printf '%s\n' "$_log" | grep -Eq "$MTTY_DMESG_BAD"
-	case $? in
-	0)
-		notok "$_name: kernel log clean"
-		return 1
-		;;
-	1) ok "$_name: kernel log clean" ;;
-	*)
-		notok "$_name: kernel log check (grep failed)"
-		return 1
-		;;
-	esac
+	klog_check "$_name" "$_log" >/tmp/.klog.$$
+	_rc=$?
+	# the log itself is printed above: keep only the verdict
+	grep -v '^# dmesg: ' /tmp/.klog.$$
+	rm -f /tmp/.klog.$$
+	return $_rc
 }
 
 # --- nested L2 guest -----------------------------------------------------
@@ -191,9 +148,11 @@ dmesg_check() {
 # "ok - L2: ..." / "not ok - L2: ..." (lines already starting with
 # "ok - L2" are kept).  Extra kernel arguments: $L2_APPEND.  Timeout:
 # $L2_TIMEOUT seconds.  Returns 0 if the guest finished (MTTY-L2-DONE)
-# with no failed check.  Retries once, only if the L2 kernel died before
-# its init printed MTTY-L2-INIT-START (known nested-TCG flake; L2_RETRY=0
-# disables the retry).  Extra L2 memory: L2_MEM (MiB, default 256).
+# with no failed check.  Retries once, only on a recognised early-boot
+# emulator flake (boot_flake in tests/lib/lib.sh: a known trace before init
+# and before the card was probed; L2_RETRY=0 disables the retry), never
+# after a timeout or a failed check; the retry is counted by run.sh.
+# Extra L2 memory: L2_MEM (MiB, default 256).
 # acpi=noirq: PCI interrupts are routed with the BIOS MP table (the same
 # IRQ the BIOS programmed) instead of ACPI _PRT: under nested TCG the
 # evaluation of the i440fx _PRT method (a 128-iteration AML loop) is the
@@ -220,6 +179,7 @@ l2_watch() {
 		if [ "$_w_still" -ge "${L2_STALL:-180}" ] &&
 			grep -Eq -e '---\[ end trace|Kernel panic|Call Trace:' "$L2_LOG"; then
 			comment "L2: kernel stopped after an exception before its init (no console output for ${_w_still}s): stopping qemu"
+			: >"$L2_LOG.stopped"
 			kill -KILL "$1" 2>/dev/null
 			return 0
 		fi
@@ -259,12 +219,18 @@ run_l2() {
 		if [ -s "$L2_LOG.qemu" ]; then
 			sed 's/^/# L2 qemu: /' "$L2_LOG.qemu"
 		fi
-		# 0: the guest kernel panicked/reset (-no-reboot), 137: timeout or
-		# l2_watch found it stopped after an exception
-		if [ "$_try" -eq 1 ] && [ "${L2_RETRY:-1}" = 1 ] && { [ "$_rc" -eq 0 ] || [ "$_rc" -eq 137 ]; } &&
-			! grep -q MTTY-L2-INIT-START "$L2_LOG"; then
-			tr -d '\r' <"$L2_LOG" | tail -n 30 | sed 's/^/# L2 (died): /'
-			echo "# retrying L2: kernel died before init"
+		# Retry once, only on a recognised early-boot emulator flake
+		# (boot_flake): the kernel died before its init and before
+		# probing the card.  0: the guest kernel panicked (-no-reboot);
+		# 137 only if l2_watch stopped a kernel that had stopped after an
+		# exception.  A timeout or a failed check is never retried.
+		_flake=
+		if [ "$_try" -eq 1 ] && [ "${L2_RETRY:-1}" = 1 ] &&
+			{ [ "$_rc" -eq 0 ] || [ -e "$L2_LOG.stopped" ]; }; then
+			_flake=$(boot_flake "$L2_LOG") || _flake=
+		fi
+		if [ -n "$_flake" ]; then
+			retry_note L2 "$L2_LOG" "$_flake"
 			_try=2
 			continue
 		fi
@@ -276,12 +242,16 @@ run_l2() {
 		-e 's/^/# L2| /'
 	if [ "$_rc" -ne 0 ]; then
 		_why="qemu status $_rc"
-		[ "$_rc" -ne 137 ] || _why="timed out after ${L2_TIMEOUT}s"
+		if [ -e "$L2_LOG.stopped" ]; then
+			_why="kernel stopped after an exception before its init"
+		elif [ "$_rc" -eq 137 ]; then
+			_why="timed out after ${L2_TIMEOUT}s"
+		fi
 		notok "L2: guest did not complete ($_why)"
 		return 1
 	fi
 	if ! grep -q MTTY-L2-INIT-START "$L2_LOG"; then
-		notok "L2: kernel died before init (twice)"
+		notok "L2: kernel died before init (try $_try)"
 		return 1
 	fi
 	if ! grep -q MTTY-L2-DONE "$L2_LOG"; then

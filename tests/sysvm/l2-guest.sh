@@ -1,30 +1,27 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# /demo.sh of the nested guest started by libvirt in the operator-stack VM
-# test (run by tests/vm/l2init in demo mode: mtty.demo=1; busybox sh, with
-# /proc, /sys and /dev mounted).  As a person would after the seed's step 5:
+# l2-guest.sh -- the test of the nested guest started by libvirt in the
+# operator-stack VM test, staged as /demo.sh (the name tests/vm/l2init runs
+# in its script mode, mtty.demo=1; busybox sh, with /proc, /sys and /dev
+# mounted).  As a person would after the seed's step 5:
 #   - the mtty card (4348:3253) is bound by the 8250 "serial" driver and its
 #     ports are 16550A UARTs (dmesg, setserial)
 #   - a real terminal program (busybox microcom) sends text and a binary
 #     file through ttyS1 and ttyS2 and gets them back (seed steps 6-7)
 #   - prints MTTY-L2-WAIT-HOTPLUG, waits for a second card to be hot-plugged
-#     (virsh attach-device), checks it the same way, prints
-#     MTTY-L2-HOTPLUG-DONE, then waits for it to go away (virsh
-#     detach-device) and prints MTTY-L2-UNPLUG-DONE.
+#     (virsh attach-device), checks it the same way, then prints
+#     "MTTY-L2-HOTPLUG-DONE cards=N new=SLOT ports=N failed=N" (what it
+#     measured: the host asserts cards=2 ports=1 failed=0); waits for the
+#     card to go away (virsh detach-device) and prints
+#     "MTTY-L2-UNPLUGGED cards=N boot_card=kept|changed" (the host asserts
+#     cards=1 boot_card=kept); last "MTTY-L2-GUEST-DONE failed=N".
 # Results: "ok - L2 ..." / "not ok - L2 ...".  Exit 0 if all passed.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-FAILED=0
-ok() { echo "ok - L2 $*"; }
-notok() {
-	echo "not ok - L2 $*"
-	FAILED=$((FAILED + 1))
-}
-check() {
-	_d=$1
-	shift
-	if "$@"; then ok "$_d"; else notok "$_d"; fi
-}
+# shellcheck disable=SC2034 # read by lib.sh
+MTTY_TAP_PREFIX="L2 "
+# shellcheck source=../lib/lib.sh disable=SC1091
+. /usr/lib/mtty-tests/lib.sh
 
 # mtty_cards: sysfs paths of the PCI functions with the mtty IDs
 mtty_cards() {
@@ -135,24 +132,19 @@ if wait_cards 2 500; then
 	# give the driver a moment to bind
 	wait_until 30 test -e "$new/driver" || true
 	dmesg | grep -E "${new##*/}" | sed 's/^/# dmesg: /'
+	before=$MTTY_FAILED
 	check_card "$new" 1
-	echo "MTTY-L2-HOTPLUG-DONE"
-	if wait_cards 1 300; then
-		ok "hot-unplugged mtty card went away"
-		check "the boot card is still there" [ "$(mtty_cards)" = "$first" ]
-	else
-		notok "hot-unplugged mtty card went away"
-	fi
+	echo "MTTY-L2-HOTPLUG-DONE cards=$(count_cards) new=${new##*/} ports=$(ports_of "$new" | grep -c ttyS) failed=$((MTTY_FAILED - before))"
+	wait_cards 1 300
+	same=changed
+	[ "$(mtty_cards)" != "$first" ] || same=kept
+	echo "MTTY-L2-UNPLUGGED cards=$(count_cards) boot_card=$same"
+	check "hot-unplugged mtty card went away" [ "$(count_cards)" -eq 1 ]
+	check "the boot card is still there" [ "$same" = kept ]
 else
 	notok "hot-plugged mtty card appeared"
-	echo "MTTY-L2-HOTPLUG-DONE"
+	echo "MTTY-L2-HOTPLUG-DONE cards=$(count_cards) new=none ports=0 failed=1"
 fi
-if dmesg | grep -Eq 'WARNING:|BUG:|Oops|Call Trace'; then
-	notok "guest kernel log clean"
-	dmesg | grep -E -A5 'WARNING:|BUG:|Oops|Call Trace' | sed 's/^/# dmesg: /'
-else
-	ok "guest kernel log clean"
-fi
-echo "MTTY-L2-UNPLUG-DONE"
-echo "# L2 demo: $FAILED failed"
-[ "$FAILED" -eq 0 ]
+klog_check "guest"
+echo "MTTY-L2-GUEST-DONE failed=$MTTY_FAILED"
+[ "$MTTY_FAILED" -eq 0 ]

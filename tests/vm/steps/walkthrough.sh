@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # The seed's steps 1-8 (shared/seed/mtty-sample.txt), walked in the L1 VM
-# with every command printed before its output.  Selected explicitly by
-# `make demo` (mtty.steps=demo); not part of the default step list.
+# with every command printed before its output: the L1 half of `make demo`
+# (scripts/demo.sh, mtty.steps=walkthrough; the guest half is
+# tests/vm/walkthrough/l2-walkthrough.sh); not part of the default steps.
 # shellcheck source=lib.sh disable=SC1091
 . /steps/lib.sh
 
@@ -40,25 +41,25 @@ say "1. Build and load the mtty.ko module"
 run "insmod /lib/mtty/mtty.ko"
 printf '# tree /sys/devices/virtual/mtty/mtty/\n/sys/devices/virtual/mtty/mtty/\n'
 tree_dir /sys/devices/virtual/mtty/mtty ""
-check "demo: parent device present" test -d "$MTTY_PARENT"
+check "walkthrough: parent device present" test -d "$MTTY_PARENT"
 
 say "2. Create a mediated device"
 run "echo \"$UUID\" > $MTTY_TYPES/mtty-2/create"
 run "ls -l /sys/bus/mdev/devices/"
 run "ls /dev/vfio/"
 run "cat $MTTY_TYPES/mtty-2/available_instances"
-check "demo: mdev $UUID created" test -e "/sys/bus/mdev/devices/$UUID"
+check "walkthrough: mdev $UUID created" test -e "/sys/bus/mdev/devices/$UUID"
 
 say "3./4. Add the device to QEMU and boot the VM"
 echo "# qemu-system-x86_64 -accel tcg -M pc -m 256 -nodefaults -kernel /l2/vmlinux ... \\"
 echo "#     -device vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID,addr=05.0"
-echo "# (guest console follows, prefixed '# L2| ')"
+echo "# (the nested guest's console follows)"
 L2_APPEND="mtty.demo=1" run_l2 "$UUID"
-check "demo: guest ran the seed's steps 4-7" grep -q 'DEMO-LOOPBACK-OK' "$L2_LOG"
+check "walkthrough: guest ran the seed's steps 4-7" grep -q 'DEMO-LOOPBACK-OK' "$L2_LOG"
 
 say "8. Destroy the mediated device"
 run "echo 1 > /sys/bus/mdev/devices/$UUID/remove"
 run "ls /sys/bus/mdev/devices/"
-check_fail "demo: mdev removed" test -e "/sys/bus/mdev/devices/$UUID"
+check_fail "walkthrough: mdev removed" test -e "/sys/bus/mdev/devices/$UUID"
 run "rmmod mtty"
-dmesg_check "demo"
+dmesg_check "walkthrough"
