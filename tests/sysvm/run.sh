@@ -2,12 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # run.sh -- prove the mtty operator stack (systemd, udev, mdevctl, libvirt)
-# on a real Debian 12 systemd host booted under QEMU/TCG.
+# on a real Debian systemd host booted under QEMU/TCG.
 #
-#   tests/sysvm/run.sh --kernel 6.1|6.12 [--ko mtty.ko] [--timeout S] [-q]
+#   tests/sysvm/run.sh [--suite bookworm|trixie] --kernel LINE [--ko mtty.ko]
+#                      [--timeout S] [-q]
 #
-# 1. base image: Debian 12 minbase + systemd, udev, kmod, mdevctl, libvirt,
-#    QEMU and the modules of both kernels (mkrootfs.sh, cached, shared);
+# --suite: the Debian release of the host image, bookworm (Debian 12, the
+# default; kernel lines 6.1 and 6.12) or trixie (Debian 13; kernel lines
+# trixie = 6.12+deb13 and trixie-backports).
+# 1. base image: Debian minbase of that release + systemd, udev, kmod,
+#    mdevctl, libvirt, QEMU and the modules of both of its kernel lines
+#    (mkrootfs.sh, cached, shared);
 # 2. the package: "make install DESTDIR=stage" and "make install-driver
 #    KVER=<kver> KO=<ko>" into a staging tree, plus the test harness
 #    (sysvm-test.sh + its unit) and the nested guest (the kernel's vmlinux,
@@ -17,9 +22,10 @@
 # 3. boots the image with -drive ...,snapshot=on (the cached image is never
 #    modified; the overlay lives as long as QEMU, across the test's reboots)
 #    and collects the results sysvm-test.sh writes to the second serial port.
-# Prints ok/not ok lines and "sysvm-<line>: N passed, N failed"; exit 0 only
-# if everything passed and the test reached its end.
-# Logs: build/sysvm/<line>/{console,results}.log
+# Prints ok/not ok lines and "sysvm-<run>: N passed, N failed" (run: the
+# line on bookworm, SUITE-LINE otherwise); exit 0 only if everything passed
+# and the test reached its end.
+# Logs: build/sysvm/<run>/{console,results}.log
 set -euo pipefail
 # The whole script is one compound command: bash reads it completely before
 # running it, so editing this file does not disturb a run in progress.
@@ -30,37 +36,51 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$REPO_DIR
 
-LINE='' KO='' TIMEOUT=1800 QUIET=''
+LINE='' KO='' TIMEOUT=1800 QUIET='' SUITE=bookworm
+USAGE="usage: $0 [--suite bookworm|trixie] --kernel LINE [--ko mtty.ko] [--timeout S] [-q]"
 while [ $# -gt 0 ]; do
 	case $1 in
+	--suite) SUITE=$2; shift ;;
 	--kernel) LINE=$2; shift ;;
 	--ko) KO=$2; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
 	-q | --quiet) QUIET=1 ;;
-	*) die "usage: $0 --kernel 6.1|6.12 [--ko mtty.ko] [--timeout S] [-q]" ;;
+	*) die "$USAGE" ;;
 	esac
 	shift
 done
-case $LINE in 6.1 | 6.12) ;; *) die "--kernel 6.1|6.12 required" ;; esac
+# the kernel lines of each release (tests/vm/kernel.sh): the image holds the
+# modules of both
+case $SUITE in
+bookworm) LINES='6.1 6.12' TAG=$LINE ;;
+trixie) LINES='trixie trixie-backports' TAG=$SUITE-$LINE ;;
+*) die "--suite bookworm|trixie (got '$SUITE')" ;;
+esac
+case " $LINES " in
+*" $LINE "*) ;;
+*) die "--kernel: $SUITE's lines are ${LINES// /, } (got '$LINE')" ;;
+esac
 
 PASS=0 FAIL=0
 ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
 notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
 finish() {
-	echo "sysvm-$LINE: $PASS passed, $FAIL failed"
+	echo "sysvm-$TAG: $PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]
 	exit
 }
 
-# Both kernels' modules go into the one shared image.
-ENV_61=$("$TOP/tests/vm/kernel.sh" 6.1)
-ENV_612=$("$TOP/tests/vm/kernel.sh" 6.12)
-if [ "$LINE" = 6.1 ]; then ENV_FILE=$ENV_61; else ENV_FILE=$ENV_612; fi
+# Both kernel lines' modules go into the one shared image of the release.
+ENVS=()
+for l in $LINES; do
+	ENVS+=("$("$TOP/tests/vm/kernel.sh" "$l")") || die "kernel.sh $l failed"
+	[ "$l" = "$LINE" ] && ENV_FILE=${ENVS[-1]}
+done
 # shellcheck disable=SC1090
 . "$ENV_FILE"
 : "${KVER:?} ${VMLINUZ:?} ${VMLINUX:?}"
 
-OUT=$TOP/build/sysvm/$LINE
+OUT=$TOP/build/sysvm/$TAG
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
@@ -71,7 +91,7 @@ fi
 [ -f "$KO" ] || die "no module $KO"
 make -s -C "$TOP" build/l2init >/dev/null || die "cannot build build/l2init"
 
-IMG=$("$HERE/mkrootfs.sh" "$ENV_61" "$ENV_612") || die "base image failed"
+IMG=$("$HERE/mkrootfs.sh" --suite "$SUITE" "${ENVS[@]}") || die "base image failed"
 [ -f "$IMG" ] || die "base image: mkrootfs.sh printed \"$IMG\", not an image file"
 BOOT=$("$HERE/mkinitrd.sh" "$ENV_FILE") || die "boot initramfs failed"
 
