@@ -135,6 +135,13 @@ stage_busybox "$L2ROOT"
 stage_elf "$L2ROOT" "$(command -v setserial)" /usr/bin/setserial
 install -m 755 "$TOP/build/l2init" "$L2ROOT/init"
 install -m 755 "$HERE/l2-demo.sh" "$L2ROOT/demo.sh"
+# minicom, run under script(1) for a terminal (vt100), typed at like a
+# person by /minicom.sh (l2-minicom.sh)
+command -v minicom >/dev/null || die "minicom missing (scripts/deps.sh installs it)"
+stage_elf "$L2ROOT" "$(command -v minicom)" /usr/bin/minicom
+stage_elf "$L2ROOT" "$(command -v script)" /usr/bin/script
+stage_file "$L2ROOT" "$(readlink -f /lib/terminfo/v/vt100)" /usr/share/terminfo/v/vt100
+install -m 755 "$HERE/l2-minicom.sh" "$L2ROOT/minicom.sh"
 mk_cpio "$L2ROOT" "$STAGE/var/lib/mtty-sysvm/l2/initrd.cpio"
 rm -rf "$L2ROOT"
 L2_VMLINUX=$(l2_vmlinux) || die "no L2 kernel (l2_vmlinux)"
