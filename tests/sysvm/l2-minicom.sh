@@ -27,6 +27,10 @@ fi
 # script(1) needs a pseudo terminal
 [ -e /dev/pts/ptmx ] || { mkdir -p /dev/pts && mount -t devpts devpts /dev/pts; }
 mkdir -p /run/lock /var/lock /root
+# minicom refuses a user without a passwd entry ("You don't exist. Go
+# away."): the guest's initramfs has no /etc/passwd
+[ -s /etc/passwd ] || echo 'root:x:0:0:root:/root:/bin/sh' >/etc/passwd
+[ -s /etc/group ] || echo 'root:x:0:' >/etc/group
 export TERM=vt100 HOME=/root
 # minicom's defaults switch hardware flow control on, and the mtty UART
 # does not raise CTS: the settings a person saves once with "minicom -s"
