@@ -6,8 +6,11 @@
 #   make deb            build/deb/mtty-dkms_<version>_all.deb (+ lintian)
 #   make pkg-check      tests/pkg/check.sh (no VM): package, lintian, man,
 #                       fleet manifests, DKMS on the host, install layout
-#   make pkg-vm-test    tests/pkg/vm-test.sh on both kernels (slow: DKMS
-#                       compiles inside a TCG guest)
+#   make pkg-vm-test    tests/pkg/vm-test.sh on both Debian 12 kernels
+#                       (slow: DKMS compiles inside a TCG guest);
+#                       RUNS="SUITE:LINE ..." names (release, kernel line)
+#                       pairs instead, e.g. RUNS="bookworm:6.1 trixie:trixie"
+#                       (KERNELS="L ..." is short for bookworm:L ...)
 # Included by the top-level Makefile (-include mk/*.mk).
 
 PKG_VERSION := $(shell cat VERSION 2>/dev/null)
@@ -77,5 +80,8 @@ lintian: deb
 pkg-check: deb-deps
 	@tests/pkg/check.sh
 
+RUNS ?=
 pkg-vm-test: deb
-	@for k in $(KERNELS); do tests/pkg/vm-test.sh --kernel $$k || exit 1; done
+	@rc=0; for r in $(if $(strip $(RUNS)),$(RUNS),$(addprefix bookworm:,$(KERNELS))); do \
+		tests/pkg/vm-test.sh --suite "$${r%%:*}" --kernel "$${r#*:}" || rc=1; \
+	done; exit $$rc

@@ -19,17 +19,22 @@
 #   depmod -a; systemctl daemon-reload; udevadm control --reload
 # (docs/operator-guide.md).  Paths of the system integration (udev, systemd,
 # mdevctl call-outs, /etc) do not follow PREFIX: those programs only look
-# there; override UDEVDIR, SYSTEMDUNITDIR, MDEVCTL_CALLOUTDIR, SYSCONFDIR,
-# MODULEDIR if needed.
+# there; override UDEVDIR, SYSTEMDUNITDIR, MDEVCTL_CALLOUTDIR,
+# MDEVCTL_LIBCALLOUTDIR, SYSCONFDIR, MODULEDIR if needed.
 
 PREFIX ?= /usr
 SYSCONFDIR ?= /etc
 UDEVDIR ?= /usr/lib/udev
 SYSTEMDUNITDIR ?= /usr/lib/systemd/system
 MODULEDIR ?= /lib/modules
-# mdevctl 1.2.0 (Debian 12) runs the call-outs of this directory only; the
-# script itself lives in PKGLIBDIR, linked from there
+# The call-out script lives in PKGLIBDIR, linked from both of mdevctl's
+# call-out directories: mdevctl 1.2.0 (Debian 12) runs those of
+# MDEVCTL_CALLOUTDIR only; mdevctl >= 1.3 (Debian 13: 1.4.0) searches
+# MDEVCTL_LIBCALLOUTDIR first and MDEVCTL_CALLOUTDIR (deprecated there)
+# after it, stopping at the first script that answers, so the call-out
+# runs once per event on both.
 MDEVCTL_CALLOUTDIR ?= $(SYSCONFDIR)/mdevctl.d/scripts.d/callouts
+MDEVCTL_LIBCALLOUTDIR ?= /usr/lib/mdevctl/scripts.d/callouts
 PKGLIBDIR ?= $(PREFIX)/lib/mtty
 DOCDIR ?= $(PREFIX)/share/doc/mtty
 XMLDIR ?= $(PREFIX)/share/mtty/libvirt-xml
@@ -96,12 +101,14 @@ install-systemd:
 	fi
 
 install-mdevctl:
-	$(INSTALL) -d $(DESTDIR)$(MDEVCTL_CALLOUTDIR) $(DESTDIR)$(PKGLIBDIR) \
-		$(DESTDIR)$(DOCDIR)/examples/mdevctl.d/mtty
+	$(INSTALL) -d $(DESTDIR)$(MDEVCTL_CALLOUTDIR) $(DESTDIR)$(MDEVCTL_LIBCALLOUTDIR) \
+		$(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(DOCDIR)/examples/mdevctl.d/mtty
 	$(INSTALL) -m 755 mdevctl.d/callouts/mtty.sh $(DESTDIR)$(PKGLIBDIR)/mdevctl-callout
 	@# a symlink, not a file: a package's regular files under /etc are
 	@# conffiles, which "apt remove" would leave behind (still active)
 	ln -sfn $(PKGLIBDIR)/mdevctl-callout $(DESTDIR)$(MDEVCTL_CALLOUTDIR)/mtty
+	@# relative within /usr (lintian: symlink-should-be-relative)
+	ln -sfnr $(DESTDIR)$(PKGLIBDIR)/mdevctl-callout $(DESTDIR)$(MDEVCTL_LIBCALLOUTDIR)/mtty
 	$(INSTALL) -m 644 $(MTTY_EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/mdevctl.d/mtty/
 	$(INSTALL) -m 644 mdevctl.d/examples/README $(DESTDIR)$(DOCDIR)/examples/mdevctl.d/
 	$(INSTALL) -m 644 systemd/modprobe-mtty.conf $(DESTDIR)$(DOCDIR)/examples/modprobe-mtty.conf
@@ -121,7 +128,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(XMLDIR) $(DESTDIR)$(DOCDIR) \
 		$(DESTDIR)$(DKMSSRCDIR)
 	-rmdir $(DESTDIR)$(PREFIX)/share/mtty 2>/dev/null
-	rm -f $(DESTDIR)$(MDEVCTL_CALLOUTDIR)/mtty
+	rm -f $(DESTDIR)$(MDEVCTL_CALLOUTDIR)/mtty $(DESTDIR)$(MDEVCTL_LIBCALLOUTDIR)/mtty
 	@set -e; for f in $(DESTDIR)$(MODULEDIR)/$(if $(KVER),$(KVER),*)/updates/mtty.ko; do \
 		[ -e "$$f" ] || continue; echo "rm -f $$f"; rm -f "$$f"; done
 	@echo "uninstall: kept $(SYSCONFDIR)/modprobe.d/mtty.conf and the device" \

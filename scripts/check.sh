@@ -14,17 +14,32 @@ cd "$top" || exit 1
 # Kernel lines (tests/vm/kernel.sh): every line is built (W=1, the bookworm
 # ones on this host, the others in their build roots, scripts/build-root.sh)
 # and DKMS built (tests/pkg/check.sh); VM_LINES boot the L1 suite with a
-# nested guest, SYSVM_LINES the operator-stack image.  `make check-full`
-# (MTTY_FULL=1) runs every line in every VM kind; `make check` a covering
-# subset that fits its 35 minutes.
+# nested guest; SYSVM_RUNS the operator-stack image, as SUITE:LINE pairs
+# (the Debian release of the image, a kernel line of it: bookworm:6.1,
+# bookworm:6.12, trixie:trixie, trixie:trixie-backports; SYSVM_LINES="L ..."
+# is short for bookworm:L ...).  `make check-full` (MTTY_FULL=1) runs every
+# line in every VM kind; `make check` a covering subset that fits its 35
+# minutes: the L1 suite, nested guest and QEMU 10 migration on 6.1 and
+# 7.x, the operator stack on Debian 12 (6.12) and on Debian 13 (6.12).
 BUILD_KERNELS=${BUILD_KERNELS:-6.1 6.12 trixie trixie-backports unstable}
 if [ -n "${MTTY_FULL:-}" ]; then
 	VM_LINES=${VM_LINES:-$BUILD_KERNELS}
-	SYSVM_LINES=${SYSVM_LINES:-6.1 6.12}
+	sysvm_default="bookworm:6.1 bookworm:6.12 trixie:trixie trixie:trixie-backports"
 else
-	VM_LINES=${VM_LINES:-6.1 6.12 trixie-backports}
-	SYSVM_LINES=${SYSVM_LINES:-6.12}
+	VM_LINES=${VM_LINES:-6.1 trixie-backports}
+	sysvm_default="bookworm:6.12 trixie:trixie"
 fi
+if [ -z "${SYSVM_RUNS:-}" ] && [ -n "${SYSVM_LINES:-}" ]; then
+	# shellcheck disable=SC2086 # a list
+	SYSVM_RUNS=$(printf 'bookworm:%s ' $SYSVM_LINES)
+fi
+SYSVM_RUNS=${SYSVM_RUNS:-$sysvm_default}
+for r in $SYSVM_RUNS; do
+	case $r in
+	bookworm:6.1 | bookworm:6.12 | trixie:trixie | trixie:trixie-backports) ;;
+	*) echo "check.sh: SYSVM_RUNS: unknown run '$r' (bookworm:6.1, bookworm:6.12, trixie:trixie, trixie:trixie-backports)" >&2; exit 2 ;;
+	esac
+done
 logdir=$top/build/check
 rm -rf "$logdir"
 mkdir -p "$logdir"
@@ -73,7 +88,8 @@ phase() {
 build_modules() {
 	local k n=0 bad=0 t0 lines=" $BUILD_KERNELS "
 	# the VM phases need their kernels' modules even if not in BUILD_KERNELS
-	for k in $VM_LINES $SYSVM_LINES; do
+	# shellcheck disable=SC2086 # a list
+	for k in $VM_LINES $(printf '%s\n' $SYSVM_RUNS | sed 's/^[^:]*://'); do
 		case $lines in *" $k "*) ;; *) lines="$lines$k " ;; esac
 	done
 	for k in $lines; do
@@ -135,11 +151,14 @@ for k in $VM_LINES; do
 		--bin build/vfio_fuzz --bin build/vfio_mig \
 		--bin build/vfio_resample --bin build/hmp --l2init build/l2init
 done
-# The operator stack on a booted Debian 12 systemd host (issue 3): the
-# package installed with make install, systemd/udev/mdevctl/libvirt, a
-# libvirt guest with hot-plug; one shared cached image, kernels in turn.
-for k in $SYSVM_LINES; do
-	phase "sysvm-$k" tests/sysvm/run.sh --kernel "$k" -q --ko "build/$k/driver/mtty.ko"
+# The operator stack on a booted Debian 12 or 13 systemd host (issues 3,
+# 11): the package installed with make install, systemd/udev/mdevctl/
+# libvirt, a libvirt guest with hot-plug; one shared cached image per
+# release, kernels in turn.
+for r in $SYSVM_RUNS; do
+	s=${r%%:*} k=${r#*:}
+	if [ "$s" = bookworm ]; then n=sysvm-$k; else n=sysvm-$s-$k; fi
+	phase "$n" tests/sysvm/run.sh --suite "$s" --kernel "$k" -q --ko "build/$k/driver/mtty.ko"
 done
 
 echo

@@ -2,16 +2,30 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # mdevctl call-out for mtty devices, installed as
-# /usr/lib/mtty/mdevctl-callout and linked from
-# /etc/mdevctl.d/scripts.d/callouts/mtty (the call-out directory of
-# mdevctl 1.2.0).  mdevctl runs it as
-#   mtty -t TYPE -e EVENT -a ACTION -s STATE -u UUID -p PARENT  <device JSON
+# /usr/lib/mtty/mdevctl-callout and linked from both call-out directories:
+#   /usr/lib/mdevctl/scripts.d/callouts/mtty  mdevctl >= 1.3 (Debian 13's
+#                                             1.4.0) searches here first
+#   /etc/mdevctl.d/scripts.d/callouts/mtty    the only one of mdevctl 1.2.0
+#                                             (Debian 12); deprecated since
+#                                             1.3, searched after the first
+# mdevctl stops at the first script that answers for a device, so it runs
+# once per event either way.  mdevctl runs it as
+#   mtty -t TYPE -e EVENT -a ACTION -s STATE -u UUID -p PARENT  <JSON
 # Exit 2: not an mtty device (parent is not "mtty"), mdevctl tries the next
-# script.  For mtty devices, before define/modify/start ("pre" event) it
-# checks that the type exists, that the device has no attributes (mtty has
-# none) and, for start, that the driver is loaded and the port pool has room;
-# exit 1 with a message on stderr aborts the mdevctl command.  "get" returns
-# the (empty) attribute list.
+# script.  For mtty devices:
+#   get/capabilities  (mdevctl >= 1.3, on every run) stdin: {"provides":
+#       {"version":N,"actions":[...],"events":[...]}}; prints {"supports":
+#       ...} with the actions and events of that list it handles (all of
+#       version 2), which makes it the device type's versioned script
+#   get/attributes    prints the (empty) attribute list: no stdin
+#   pre define/modify/start  checks that the type exists, that the device
+#       has no attributes (mtty has none) and, for start, that the driver is
+#       loaded and the port pool has room; exit 1 with a message on stderr
+#       aborts the mdevctl command (unless mdevctl --force)
+#   live modify       (mdevctl modify --live, >= 1.3) the running device's
+#       new configuration: nothing to apply (no attributes); attributes are
+#       refused like in pre
+#   anything else (post, notify, stop, undefine, unknown events): exit 0
 set -u
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -32,10 +46,11 @@ while getopts t:e:a:s:u:p: opt; do
 	esac
 done
 
-# The device JSON comes on stdin except for "get": always drain it so that
-# mdevctl never writes into a closed pipe.
+# The device JSON (or, for get/capabilities, the versioning JSON) comes on
+# stdin except for get/attributes: always drain it so that mdevctl never
+# writes into a closed pipe.
 json=
-[ "$event" = get ] || json=$(cat)
+[ "$event/$action" = get/attributes ] || json=$(cat)
 
 [ "$parent" = mtty ] || exit 2
 
@@ -54,18 +69,37 @@ types() {
 	fi
 }
 
-case $event in
-get)
+# json_list KEY: the strings of the array "KEY":[...] of $json, one a line
+json_list() {
+	printf '%s' "$json" | tr -d ' \t\r\n' |
+		sed -n "s/.*\"$1\":\[\([^]]*\)\].*/\1/p" | tr ',' '\n' |
+		sed -n 's/^"\([a-z0-9_-]*\)"$/\1/p'
+}
+
+# capabilities: answer mdevctl's versioning request
+capabilities() {
+	ver=$(printf '%s' "$json" | tr -d ' \t\r\n' |
+		sed -n 's/.*"provides":{[^}]*"version":\([0-9][0-9]*\).*/\1/p')
+	[ -n "$ver" ] || fail "get capabilities: no provides.version on stdin"
+	[ "$ver" -gt 2 ] && ver=2
+	acts=$(json_list actions | grep -x -E 'start|stop|define|undefine|modify|attributes|capabilities' |
+		sed 's/.*/"&"/' | paste -sd, -)
+	evs=$(json_list events | grep -x -E 'pre|post|notify|get|live' |
+		sed 's/.*/"&"/' | paste -sd, -)
+	printf '{"supports":{"version":%s,"actions":[%s],"events":[%s]}}\n' "$ver" "$acts" "$evs"
+}
+
+case $event/$action in
+get/capabilities)
+	capabilities
+	exit 0
+	;;
+get/attributes)
 	# mtty devices have no attributes
 	echo '[]'
 	exit 0
 	;;
-pre) ;;
-*) exit 0 ;;
-esac
-
-case $action in
-define | modify | start) ;;
+pre/define | pre/modify | pre/start | live/modify) ;;
 *) exit 0 ;;
 esac
 
@@ -81,7 +115,7 @@ case $compact in
 *'"attrs":'*) fail "mtty devices take no attributes; remove them (mdevctl modify --delattr)" ;;
 esac
 
-[ "$action" = start ] || exit 0
+[ "$event/$action" = pre/start ] || exit 0
 
 if [ ! -d "$PARENT_DIR" ]; then
 	fail "the mtty driver is not loaded; start it with: systemctl start mtty"

@@ -200,10 +200,12 @@ vm_lock() {
 # whose modules go into the one shared image), ENV_FILE (LINE's), sourced.
 # shellcheck disable=SC2034 # LINE, TIMEOUT, QUIET, ENV_*: for the caller
 vm_test_args() {
-	local opt=$1 var=$2 usage=$3
+	local opt=$1 var=$2 usage=$3 l
 	shift 3
+	SUITE=bookworm
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--suite) SUITE=$2; shift ;;
 		--kernel) LINE=$2; shift ;;
 		--timeout) TIMEOUT=$2; shift ;;
 		-q | --quiet) QUIET=1 ;;
@@ -212,10 +214,22 @@ vm_test_args() {
 		esac
 		shift
 	done
-	case $LINE in 6.1 | 6.12) ;; *) die "--kernel 6.1|6.12 required" ;; esac
-	ENV_61=$("$VM_DIR/kernel.sh" 6.1) || die "kernel 6.1 (tests/vm/kernel.sh)"
-	ENV_612=$("$VM_DIR/kernel.sh" 6.12) || die "kernel 6.12 (tests/vm/kernel.sh)"
-	if [ "$LINE" = 6.1 ]; then ENV_FILE=$ENV_61; else ENV_FILE=$ENV_612; fi
+	# the kernel lines of each release (tests/vm/kernel.sh): its image
+	# holds the modules of both
+	case $SUITE in
+	bookworm) LINES='6.1 6.12' TAG=$LINE ;;
+	trixie) LINES='trixie trixie-backports' TAG=$SUITE-$LINE ;;
+	*) die "--suite bookworm|trixie (got '$SUITE')" ;;
+	esac
+	case " $LINES " in
+	*" $LINE "*) ;;
+	*) die "--kernel: $SUITE's lines are ${LINES// /, } (got '$LINE')" ;;
+	esac
+	ENVS=()
+	for l in $LINES; do
+		ENVS+=("$("$VM_DIR/kernel.sh" "$l")") || die "kernel $l (tests/vm/kernel.sh)"
+		[ "$l" = "$LINE" ] && ENV_FILE=${ENVS[-1]}
+	done
 	# shellcheck disable=SC1090
 	. "$ENV_FILE"
 }

@@ -123,6 +123,8 @@ check "conffiles: only /etc/modprobe.d/mtty.conf" \
 check "the mdevctl callout in /etc is a symlink to /usr/lib/mtty/mdevctl-callout (removed by apt remove, not a conffile)" \
 	test "$(readlink "$work/root/etc/mdevctl.d/scripts.d/callouts/mtty")" = /usr/lib/mtty/mdevctl-callout -a \
 	-x "$work/root/usr/lib/mtty/mdevctl-callout"
+check "the mdevctl >= 1.3 callout link /usr/lib/mdevctl/scripts.d/callouts/mtty is relative, to the same script" \
+	test "$(readlink "$work/root/usr/lib/mdevctl/scripts.d/callouts/mtty")" = ../../../mtty/mdevctl-callout
 
 # ---- lintian ----
 lint=$work/lintian.txt

@@ -147,8 +147,9 @@ nothing_of_mtty() {
 	check "$1: unit gone (systemctl cat mtty fails)" sh -c '! systemctl cat mtty.service >/dev/null 2>&1'
 	check "$1: udev rule and helper gone" \
 		test ! -e /usr/lib/udev/rules.d/70-mtty.rules -a ! -e /usr/lib/udev/mtty-udev
-	check "$1: mdevctl callout link gone (mdevctl no longer runs it)" \
-		test ! -L /etc/mdevctl.d/scripts.d/callouts/mtty -a ! -e /usr/lib/mtty/mdevctl-callout
+	check "$1: mdevctl callout links gone (mdevctl no longer runs it)" \
+		test ! -L /etc/mdevctl.d/scripts.d/callouts/mtty -a ! -L /usr/lib/mdevctl/scripts.d/callouts/mtty \
+		-a ! -e /usr/lib/mtty/mdevctl-callout
 	check "$1: device U1 gone with the driver" test ! -e /sys/bus/mdev/devices/$U1
 	check "$1: modprobe mtty now fails (no module for $KVER)" sh -c '! modprobe -n mtty 2>/dev/null'
 }

@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # vm-test.sh -- install, use and purge the mtty-dkms package in the Debian 12
-# systemd VM of tests/sysvm, booted under QEMU/TCG with a Debian kernel.
+# or 13 systemd VM of tests/sysvm, booted under QEMU/TCG with a Debian kernel.
 #
-#   tests/pkg/vm-test.sh --kernel 6.1|6.12 [--deb FILE] [--timeout S] [-q]
+#   tests/pkg/vm-test.sh [--suite bookworm|trixie] --kernel LINE [--deb FILE]
+#                        [--timeout S] [-q]
 #
+# --suite: bookworm (Debian 12, default; lines 6.1, 6.12) or trixie
+# (Debian 13; lines trixie, trixie-backports), as tests/sysvm/run.sh.
 # 1. the package: build/deb/mtty-dkms_<version>_all.deb (built if missing or
 #    older than the tree's debian/ and install sources; --deb to pass one);
 # 2. the base image and boot initramfs of tests/sysvm (mkrootfs.sh,
@@ -13,14 +16,18 @@
 # 3. a flat apt repository of what the test installs that the image lacks:
 #    the running kernel's linux-headers (from $MTTY_CACHE/debs, the
 #    tests/vm/kernel.sh downloads) and the closure of dkms (compiler, make,
-#    ...), resolved against the image's dpkg status; cached in
+#    ...), resolved against the image's dpkg status (bookworm: with the
+#    host's apt; trixie: with a private apt configuration of the image's
+#    own sources, plus trixie-backports for that line, in
+#    $MTTY_CACHE/pkgvm/apt-<suite>-<line>/); cached in
 #    $MTTY_CACHE/pkgvm/repo-<kver>-<key>/;
 # 4. boots the image (-drive ...,snapshot=on) with a second disk holding the
 #    repository, the .deb and vm-steps.sh, which the boot initramfs unpacks
 #    into the root; vm-steps.sh runs the operator's commands offline and
 #    writes results to the second serial port.
-# Prints ok/not ok lines and "pkgvm-<line>: N passed, N failed".
-# Logs: build/pkgvm/<line>/{console,results,qemu}.log
+# Prints ok/not ok lines and "pkgvm-<run>: N passed, N failed" (run: the
+# line on bookworm, SUITE-LINE otherwise).
+# Logs: build/pkgvm/<run>/{console,results,qemu}.log
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=../lib/lib.sh disable=SC1091
@@ -29,12 +36,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 
 LINE='' DEB='' TIMEOUT=2400 QUIET=''
-vm_test_args --deb DEB "--kernel 6.1|6.12 [--deb FILE] [--timeout S] [-q]" "$@"
+vm_test_args --deb DEB "[--suite bookworm|trixie] --kernel LINE [--deb FILE] [--timeout S] [-q]" "$@"
 
 # the host-side checks are one test case, the package scenario in the VM
 # one more (tally_finish in tests/lib/host.sh)
 finish() {
-	tally_finish "pkgvm-$LINE"
+	tally_finish "pkgvm-$TAG"
 	exit
 }
 
@@ -42,7 +49,7 @@ finish() {
 VER=$(cat "$TOP/VERSION")
 : "${KVER:?} ${VMLINUZ:?}"
 
-OUT=$TOP/build/pkgvm/$LINE
+OUT=$TOP/build/pkgvm/$TAG
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
@@ -61,7 +68,7 @@ fi
 ok "package ${DEB##*/} built"
 
 # --- 2. image and boot initramfs (tests/sysvm)
-IMG=$("$TOP/tests/sysvm/mkrootfs.sh" "$ENV_61" "$ENV_612") || die "base image failed"
+IMG=$("$TOP/tests/sysvm/mkrootfs.sh" --suite "$SUITE" "${ENVS[@]}") || die "base image failed"
 [ -f "$IMG" ] || die "base image: mkrootfs.sh printed \"$IMG\", not an image file"
 BOOT=$("$TOP/tests/sysvm/mkinitrd.sh" "$ENV_FILE") || die "boot initramfs failed"
 
@@ -77,7 +84,45 @@ hdr=$(compgen -G "$MTTY_CACHE/debs/linux-headers-${KVER}_*.deb" | head -n1 || tr
 if [ -n "$hdr" ] && dpkg-deb -f "$hdr" Depends | grep -q "linux-image-$KVER"; then
 	WANT="$WANT linux-image-$KVER-unsigned"
 fi
-KEY=$({ echo "$WANT"; sha256sum <"$STATUS"; stat -c '%Y %s' /var/lib/apt/lists/*_Packages* 2>/dev/null; } |
+# APTOPT: how apt resolves WANT against the image.  bookworm: the host's own
+# apt (a Debian 12 host); other releases: a private apt configuration with
+# the image's own sources (and the kernel line's backports suite), lists
+# refreshed once a day; the host's sources are never read or changed.
+APTOPT=()
+LISTS=/var/lib/apt/lists
+if [ "$SUITE" != bookworm ]; then
+	A=$MTTY_CACHE/pkgvm/apt-$TAG
+	mkdir -p "$A/lists/partial" "$A/archives/partial"
+	debugfs -R 'cat /etc/apt/sources.list' "$IMG" 2>/dev/null | grep '^deb ' >"$A/sources.list.tmp" ||
+		die "cannot read the image's /etc/apt/sources.list (debugfs)"
+	case $LINE in
+	*-backports)
+		bpo=$(sed -n "1s/^\(deb [^ ]*\) [^ ]* /\1 $LINE /p" "$A/sources.list.tmp")
+		echo "$bpo" >>"$A/sources.list.tmp"
+		;;
+	esac
+	if ! cmp -s "$A/sources.list.tmp" "$A/sources.list"; then
+		mv -f "$A/sources.list.tmp" "$A/sources.list"
+		rm -f "$A/.updated"
+	else
+		rm -f "$A/sources.list.tmp"
+	fi
+	APTOPT=(-o "Dir::Etc::sourcelist=$A/sources.list" -o "Dir::Etc::sourceparts=/nonexistent"
+		-o "Dir::State::Lists=$A/lists" -o "Dir::Cache=$A" -o "Dir::Cache::archives=$A/archives"
+		-o "Dir::Cache::pkgcache=$A/pkgcache.bin" -o "Dir::Cache::srcpkgcache=$A/srcpkgcache.bin"
+		-o "APT::Sandbox::User=root" -o "Acquire::Languages=none")
+	if [ -z "$(find "$A/.updated" -mmin -1440 2>/dev/null)" ]; then
+		log "apt-get update for the $SUITE image's sources (private configuration $A)"
+		if flock "$A/.lock" apt-get "${APTOPT[@]}" -o Dir::State::status=/dev/null -q update >"$OUT/apt-update.log" 2>&1; then
+			touch "$A/.updated"
+		else
+			[ -e "$A/.updated" ] || { cat "$OUT/apt-update.log" >&2; die "apt-get update of $A failed"; }
+			log "warning: apt-get update of $A failed; using old lists"
+		fi
+	fi
+	LISTS=$A/lists
+fi
+KEY=$({ echo "$SUITE $WANT"; sha256sum <"$STATUS"; stat -c '%Y %s' "$LISTS"/*_Packages* 2>/dev/null; } |
 	sha_stdin | cut -c1-16)
 REPO=$MTTY_CACHE/pkgvm/repo-$KVER-$KEY
 # shellcheck disable=SC2317,SC2086 # run through with_lock; WANT is a list
@@ -93,13 +138,13 @@ build_repo() {
 		cp -l "$f" "$tmp/" 2>/dev/null || cp "$f" "$tmp/"
 	done
 	log "resolving $WANT against the image (apt-get --download-only)"
-	apt-get install --download-only -y -q --no-install-recommends \
+	apt-get "${APTOPT[@]}" install --download-only -y -q --no-install-recommends \
 		-o Dir::State::status="$STATUS" -o Dir::Cache::archives="$tmp/" \
 		-o Debug::NoLocking=1 $WANT >"$OUT/repo.log" 2>&1 ||
 		{ cat "$OUT/repo.log" >&2; die "cannot resolve $WANT"; }
 	rm -rf "$tmp/partial" "$tmp/lock"
 	# only what apt chose (drop the other kernel's seeded debs)
-	sed -n 's/^Inst \([^ ]*\) .*/\1/p' <(apt-get install -s -q --no-install-recommends \
+	sed -n 's/^Inst \([^ ]*\) .*/\1/p' <(apt-get "${APTOPT[@]}" install -s -q --no-install-recommends \
 		-o Dir::State::status="$STATUS" -o Debug::NoLocking=1 $WANT 2>/dev/null) |
 		sort -u >"$tmp/.chosen"
 	for f in "$tmp"/*.deb; do

@@ -121,6 +121,11 @@ dmesg | grep -E 'ttyS[0-9]+ at' | sed 's/^/# dmesg: /'
 for c in $first; do
 	check_card "$c" 2
 done
+# minicom on the boot card's first port, typed at like a person
+# (l2-minicom.sh, staged as /minicom.sh by run.sh)
+if [ -x /minicom.sh ]; then
+	/minicom.sh "$(ports_of "$first" | head -n1)" || FAILED=$((FAILED + 1))
+fi
 
 echo "MTTY-L2-WAIT-HOTPLUG"
 if wait_cards 2 500; then

@@ -1,24 +1,38 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# mkrootfs.sh -- build (or reuse) the Debian 12 base root filesystem image of
+# mkrootfs.sh -- build (or reuse) the Debian base root filesystem image of
 # the mtty operator-stack VM test (tests/sysvm).
 #
-#   mkrootfs.sh ENV_FILE...      (env files printed by tests/vm/kernel.sh)
+#   mkrootfs.sh [--suite bookworm|trixie] ENV_FILE...
+#        (env files printed by tests/vm/kernel.sh; suite: the Debian release
+#        of the image, bookworm = Debian 12 by default, trixie = Debian 13)
 #
 # The image is an ext4 file made with "mkfs.ext4 -d" (no loop devices) from
 # an mmdebstrap --variant=minbase tree with systemd, udev, kmod, mdevctl,
 # libvirt and QEMU, plus /usr/lib/modules/<kver> of every given kernel.  It
 # contains nothing of mtty: the package is installed into a throw-away
 # overlay of it on each run (see run.sh).  Cached as
-# $MTTY_CACHE/sysvm/rootfs-<key>.ext4, key = hash of the package list, this
-# script and the kernel versions.  Prints the image path.
+# $MTTY_CACHE/sysvm/rootfs-<suite>-<key>.ext4, key = hash of the suite, the
+# package list, this script and the kernel versions.  Prints the image path.
+# The same package names on both releases, without recommends: on trixie
+# libvirt-daemon-system itself depends on the QEMU and node-device drivers
+# (libvirt-daemon-driver-qemu, -nodedev, ...), on bookworm libvirt-daemon
+# contains them.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=../lib/lib.sh disable=SC1091
 . "$(dirname "$0")/../lib/lib.sh"
 
 SUITE=bookworm
+if [ "${1:-}" = --suite ]; then
+	SUITE=${2:-}
+	shift 2 || true
+fi
+case $SUITE in
+bookworm | trixie) ;;
+*) die "mkrootfs.sh: unknown suite '$SUITE' (bookworm or trixie)" ;;
+esac
 PKGS="systemd systemd-sysv udev kmod dbus mdevctl libvirt-daemon-system
 	libvirt-clients qemu-system-x86 libxml2-utils procps"
 MIRRORS=(
@@ -27,7 +41,7 @@ MIRRORS=(
 	"deb http://deb.debian.org/debian-security $SUITE-security main"
 )
 
-[ $# -ge 1 ] || die "usage: $0 KERNEL_ENV..."
+[ $# -ge 1 ] || die "usage: $0 [--suite bookworm|trixie] KERNEL_ENV..."
 KVERS=() MODDIRS=()
 # env_get FILE VAR: value of VAR in a kernel.sh env file.
 env_get() { sed -n "s/^$2='\\(.*\\)'\$/\\1/p" "$1"; }
@@ -40,9 +54,9 @@ done
 OUTDIR=$MTTY_CACHE/sysvm
 mkdir -p "$OUTDIR"
 # shellcheck disable=SC2086
-KEY=$( { echo $PKGS; printf '%s\n' "${MIRRORS[@]}" "${KVERS[@]}"; sha256sum <"$0"; } |
+KEY=$( { echo "$SUITE" $PKGS; printf '%s\n' "${MIRRORS[@]}" "${KVERS[@]}"; sha256sum <"$0"; } |
 	sha_stdin | cut -c1-16)
-IMG=$OUTDIR/rootfs-$KEY.ext4
+IMG=$OUTDIR/rootfs-$SUITE-$KEY.ext4
 
 build() {
 	local tree i kv md size pkgs
@@ -85,7 +99,7 @@ build() {
 	log "built $IMG"
 }
 
-with_lock "sysvm-rootfs" build
+with_lock "sysvm-rootfs-$SUITE" build
 # drop images of other keys unused for a week
 find "$OUTDIR" -maxdepth 1 -name 'rootfs-*.ext4' -mtime +7 ! -name "${IMG##*/}" -delete 2>/dev/null || true
 touch "$IMG"

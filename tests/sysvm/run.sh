@@ -2,12 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # run.sh -- prove the mtty operator stack (systemd, udev, mdevctl, libvirt)
-# on a real Debian 12 systemd host booted under QEMU/TCG.
+# on a real Debian systemd host booted under QEMU/TCG.
 #
-#   tests/sysvm/run.sh --kernel 6.1|6.12 [--ko mtty.ko] [--timeout S] [-q]
+#   tests/sysvm/run.sh [--suite bookworm|trixie] --kernel LINE [--ko mtty.ko]
+#                      [--timeout S] [-q]
 #
-# 1. base image: Debian 12 minbase + systemd, udev, kmod, mdevctl, libvirt,
-#    QEMU and the modules of both kernels (mkrootfs.sh, cached, shared);
+# --suite: the Debian release of the host image, bookworm (Debian 12, the
+# default; kernel lines 6.1 and 6.12) or trixie (Debian 13; kernel lines
+# trixie = 6.12+deb13 and trixie-backports).
+# 1. base image: Debian minbase of that release + systemd, udev, kmod,
+#    mdevctl, libvirt, QEMU and the modules of both of its kernel lines
+#    (mkrootfs.sh, cached, shared);
 # 2. the package: "make install DESTDIR=stage" and "make install-driver
 #    KVER=<kver> KO=<ko>" into a staging tree, plus the test harness
 #    (sysvm-test.sh + its unit) and the nested guest (the kernel's vmlinux,
@@ -17,9 +22,10 @@
 # 3. boots the image with -drive ...,snapshot=on (the cached image is never
 #    modified; the overlay lives as long as QEMU, across the test's reboots)
 #    and collects the results sysvm-test.sh writes to the second serial port.
-# Prints ok/not ok lines and "sysvm-<line>: N passed, N failed"; exit 0 only
-# if everything passed and the test reached its end.
-# Logs: build/sysvm/<line>/{console,results}.log
+# Prints ok/not ok lines and "sysvm-<run>: N passed, N failed" (run: the
+# line on bookworm, SUITE-LINE otherwise); exit 0 only if everything passed
+# and the test reached its end.
+# Logs: build/sysvm/<run>/{console,results}.log
 set -euo pipefail
 # The whole script is one compound command: bash reads it completely before
 # running it, so editing this file does not disturb a run in progress.
@@ -31,18 +37,18 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$REPO_DIR
 
 LINE='' KO='' TIMEOUT=1800 QUIET=''
-vm_test_args --ko KO "--kernel 6.1|6.12 [--ko mtty.ko] [--timeout S] [-q]" "$@"
+vm_test_args --ko KO "[--suite bookworm|trixie] --kernel LINE [--ko mtty.ko] [--timeout S] [-q]" "$@"
 
 # the host-side checks are one test case, every phase in the VM (and its
 # nested guest) one more (tally_finish in tests/lib/host.sh)
 finish() {
-	tally_finish "sysvm-$LINE"
+	tally_finish "sysvm-$TAG"
 	exit
 }
 
 : "${KVER:?} ${VMLINUZ:?} ${VMLINUX:?}"
 
-OUT=$TOP/build/sysvm/$LINE
+OUT=$TOP/build/sysvm/$TAG
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
@@ -53,7 +59,7 @@ fi
 [ -f "$KO" ] || die "no module $KO"
 make -s -C "$TOP" build/l2init >/dev/null || die "cannot build build/l2init"
 
-IMG=$("$HERE/mkrootfs.sh" "$ENV_61" "$ENV_612") || die "base image failed"
+IMG=$("$HERE/mkrootfs.sh" --suite "$SUITE" "${ENVS[@]}") || die "base image failed"
 [ -f "$IMG" ] || die "base image: mkrootfs.sh printed \"$IMG\", not an image file"
 BOOT=$("$HERE/mkinitrd.sh" "$ENV_FILE") || die "boot initramfs failed"
 
@@ -100,6 +106,13 @@ install -m 755 "$TOP/build/l2init" "$L2ROOT/init"
 install -D -m 644 "$TOP/tests/lib/lib.sh" "$L2ROOT$MTTY_LIB_IMG"
 # /demo.sh: the script tests/vm/l2init runs with mtty.demo=1
 install -m 755 "$HERE/l2-guest.sh" "$L2ROOT/demo.sh"
+# minicom, run under script(1) for a terminal (vt100), typed at like a
+# person by /minicom.sh (l2-minicom.sh)
+command -v minicom >/dev/null || die "minicom missing (scripts/deps.sh installs it)"
+stage_elf "$L2ROOT" "$(command -v minicom)" /usr/bin/minicom
+stage_elf "$L2ROOT" "$(command -v script)" /usr/bin/script
+stage_file "$L2ROOT" "$(readlink -f /lib/terminfo/v/vt100)" /usr/share/terminfo/v/vt100
+install -m 755 "$HERE/l2-minicom.sh" "$L2ROOT/minicom.sh"
 mk_cpio "$L2ROOT" "$STAGE/var/lib/mtty-sysvm/l2/initrd.cpio"
 rm -rf "$L2ROOT"
 L2_VMLINUX=$(l2_vmlinux) || die "no L2 kernel (l2_vmlinux)"

@@ -4,7 +4,7 @@
 # static.sh -- quick host-side checks of the operator stack (no VM):
 # the mdevctl call-out and the udev helper against a fake sysfs tree, the
 # XML generator (make xml) and, when the sysvm base image is cached, its
-# output against libvirt 9.0's own RelaxNG schemas (what virt-xml-validate
+# output against libvirt 9.0's and 11.3's own RelaxNG schemas (what virt-xml-validate
 # does), and the systemd unit with systemd-analyze verify.
 # Prints ok/not ok lines and "sysvm-static: N passed, N failed".
 set -uo pipefail
@@ -53,6 +53,15 @@ check "callout: full pool message names the pool size" grep -q 'pool (max_ports=
 check "callout: unknown type: 1" [ "$(rc co -t mtty-7 -e pre -a define -s none -u x -p mtty <<<"$J")" = 1 ]
 check "callout: attributes refused" [ "$(rc co -t mtty-1 -e pre -a define -s none -u x -p mtty <<<'{"mdev_type":"mtty-1","start":"auto","attrs":[{"a":"b"}]}')" = 1 ]
 check "callout: post events pass" [ "$(rc co -t mtty-2 -e post -a start -s success -u x -p mtty <<<"$J")" = 0 ]
+PROV='{"provides":{"version":2,"actions":["start","stop","define","undefine","modify","attributes","capabilities"],"events":["pre","post","notify","get","live"]}}'
+check "callout: get capabilities (mdevctl >= 1.3) answers version 2 with every action and event" \
+	[ "$("$CO" -t mtty-1 -e get -a capabilities -s none -u x -p mtty <<<"$PROV")" = "${PROV/provides/supports}" ]
+check "callout: get capabilities claims nothing mdevctl did not offer" \
+	[ "$("$CO" -t mtty-1 -e get -a capabilities -s none -u x -p mtty <<<'{"provides":{"version":3,"actions":["start","later"],"events":["pre","soon"]}}')" = '{"supports":{"version":2,"actions":["start"],"events":["pre"]}}' ]
+check "callout: get capabilities of another parent: exit 2" \
+	[ "$(rc co -t i915-x -e get -a capabilities -s none -u x -p 0000:00:02.0 <<<"$PROV")" = 2 ]
+check "callout: live modify without attributes passes" [ "$(rc co -t mtty-1 -e live -a modify -s none -u x -p mtty <<<"$J")" = 0 ]
+check "callout: live modify with attributes refused" [ "$(rc co -t mtty-1 -e live -a modify -s none -u x -p mtty <<<'{"mdev_type":"mtty-1","start":"auto","attrs":[{"a":"b"}]}')" = 1 ]
 check "callout: get prints []" [ "$("$CO" -t mtty-1 -e get -a attributes -s none -u x -p mtty </dev/null)" = '[]' ]
 check "callout: define while not loaded (known type) passes" \
 	[ "$(MTTY_SYSFS=$T/none rc co -t mtty-2 -e pre -a define -s none -u x -p mtty <<<"$J")" = 0 ]
@@ -77,32 +86,66 @@ fi
 check "mtty-xml.sh refuses a bad UUID" [ "$(rc "$TOP/libvirt-xml/mtty-xml.sh" -u 1234 -n x -o "$X")" = 2 ]
 check "mtty-xml.sh refuses an unknown type" [ "$(rc "$TOP/libvirt-xml/mtty-xml.sh" -u "$U" -n x -t mtty-3 -o "$X")" = 2 ]
 check "generated XML is well-formed" xmllint --noout "$X"/*.xml
-# libvirt 9.0's schemas: from Debian's libvirt0 (scripts/deps.sh installs
-# it), else from the cached guest image, which has the same files.
-R=/usr/share/libvirt/schemas
-if [ ! -f "$R/domain.rng" ]; then
-	R=$T/schemas
-	IMG=$(find "$MTTY_CACHE/sysvm" -maxdepth 1 -name 'rootfs-*.ext4' 2>/dev/null | head -n1)
+# libvirt 9.0's schemas (Debian 12): from Debian's libvirt0 (scripts/deps.sh
+# installs it), else from the cached Debian 12 guest image, which has the
+# same files.
+R90=/usr/share/libvirt/schemas
+if [ ! -f "$R90/domain.rng" ]; then
+	R90=$T/schemas
+	IMG=$(find "$MTTY_CACHE/sysvm" -maxdepth 1 -name 'rootfs-bookworm-*.ext4' 2>/dev/null | head -n1)
 	if [ -n "$IMG" ] && command -v debugfs >/dev/null; then
 		debugfs -R "rdump /usr/share/libvirt/schemas $T" "$IMG" >/dev/null 2>&1
 	fi
 fi
-if [ -f "$R/domain.rng" ]; then
+# libvirt 11.3's schemas (Debian 13): trixie's libvirt-common, downloaded
+# with scripts/apt-suite.sh and unpacked once per version into
+# $MTTY_CACHE/libvirt-schemas/<version>/ (offline: the newest one cached).
+trixie_schemas() {
+	local ver dir tmp
+	ver=$("$TOP/scripts/apt-suite.sh" trixie show --no-all-versions libvirt-common 2>/dev/null |
+		sed -n 's/^Version: //p' | head -n1)
+	if [ -z "$ver" ]; then
+		dir=$(find "$MTTY_CACHE/libvirt-schemas" -mindepth 1 -maxdepth 1 -name '11.*' 2>/dev/null | sort -V | tail -n1)
+		[ -n "$dir" ] && echo "$dir"
+		return
+	fi
+	dir=$MTTY_CACHE/libvirt-schemas/$ver
+	if [ ! -f "$dir/domain.rng" ]; then
+		mkdir -p "$MTTY_CACHE/libvirt-schemas"
+		tmp=$(mktemp -d "$MTTY_CACHE/libvirt-schemas/.dl.XXXXXX")
+		if (cd "$tmp" && "$TOP/scripts/apt-suite.sh" trixie download "libvirt-common=$ver") >/dev/null 2>&1 &&
+			dpkg-deb -x "$tmp"/libvirt-common_*.deb "$tmp/x" &&
+			[ -f "$tmp/x/usr/share/libvirt/schemas/domain.rng" ]; then
+			rm -rf "$dir"
+			mv "$tmp/x/usr/share/libvirt/schemas" "$dir"
+		fi
+		rm -rf "$tmp"
+	fi
+	[ -f "$dir/domain.rng" ] && echo "$dir"
+}
+R113=$(trixie_schemas)
+{
+	echo "<domain type='qemu'><name>w</name><memory>65536</memory><os><type>hvm</type></os><devices>"
+	cat "$X/demo-hostdev.xml"
+	echo "</devices></domain>"
+} >"$T/wrap.xml"
+for set in "9.0 (Debian 12):$R90" "11.3 (Debian 13):$R113"; do
+	name=${set%%:*} R=${set#*:}
+	if [ -z "$R" ] || [ ! -f "$R/domain.rng" ]; then
+		if [ "${name%% *}" = 9.0 ]; then
+			echo "# libvirt 9.0 schemas not found (libvirt0 not installed, no Debian 12 sysvm image cached); checks skipped (the VM test runs virt-xml-validate)"
+		else
+			notok "libvirt 11.3 schemas: trixie's libvirt-common (scripts/apt-suite.sh trixie download libvirt-common) not available"
+		fi
+		continue
+	fi
 	for f in "$X"/demo-domain.xml "$X"/kb-domain.xml; do
-		check "libvirt schema: ${f##*/}" xmllint --noout --relaxng "$R/domain.rng" "$f"
+		check "libvirt $name schema: ${f##*/}" xmllint --noout --relaxng "$R/domain.rng" "$f"
 	done
-	check "libvirt schema: demo-nodedev.xml" xmllint --noout --relaxng "$R/nodedev.rng" "$X/demo-nodedev.xml"
-	{
-		echo "<domain type='qemu'><name>w</name><memory>65536</memory><os><type>hvm</type></os><devices>"
-		cat "$X/demo-hostdev.xml"
-		echo "</devices></domain>"
-	} >"$T/wrap.xml"
-	check "libvirt schema: demo-hostdev.xml (inside a domain)" \
+	check "libvirt $name schema: demo-nodedev.xml" xmllint --noout --relaxng "$R/nodedev.rng" "$X/demo-nodedev.xml"
+	check "libvirt $name schema: demo-hostdev.xml (inside a domain)" \
 		xmllint --noout --relaxng "$R/domain.rng" "$T/wrap.xml"
-else
-	echo "# libvirt schemas not found (libvirt0 not installed, no sysvm image cached); schema checks skipped (the VM test runs virt-xml-validate)"
-fi
-
+done
 # --- systemd unit
 D=$T/dest
 make -s -C "$TOP" install-systemd install-udev DESTDIR="$D" >/dev/null

@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# sysvm-test.sh -- the operator-stack test inside the Debian 12 VM booted by
-# tests/sysvm/run.sh.  Started at every boot by mtty-sysvm-test.service (test
+# sysvm-test.sh -- the operator-stack test inside the Debian 12 or 13 VM
+# booted by tests/sysvm/run.sh.  Differences between the releases are
+# detected here (mdevctl's version: its call-out directory, its versioned
+# call-outs, modify --live and --force), never skipped.  Started at every boot by mtty-sysvm-test.service (test
 # harness only, not part of the package); /var/lib/mtty-sysvm/phase says
 # which part runs:
 #   1  post-install steps of docs/operator-guide.md, configure max_ports,
@@ -30,7 +32,17 @@ U4=6f0b7a52-1c3e-4d2a-9e61-0a1b2c3d4e04 # starts that must fail
 U5=6f0b7a52-1c3e-4d2a-9e61-0a1b2c3d4e05 # mtty-1, virsh nodedev-define
 MAX_PORTS=6
 PARENT=/sys/devices/virtual/mtty/mtty
-CALLOUT=/etc/mdevctl.d/scripts.d/callouts/mtty
+# mdevctl 1.2.0 (Debian 12) runs call-outs from /etc/mdevctl.d/scripts.d;
+# >= 1.3 (Debian 13: 1.4.0) from /usr/lib/mdevctl/scripts.d first, with
+# versioned call-outs (get capabilities), modify --live and --force
+OLD_CALLOUT=/etc/mdevctl.d/scripts.d/callouts/mtty
+LIB_CALLOUT=/usr/lib/mdevctl/scripts.d/callouts/mtty
+MDEVCTL_VER=$(dpkg-query -W -f='${Version}' mdevctl 2>/dev/null)
+if dpkg --compare-versions "$MDEVCTL_VER" ge 1.3; then
+	MDEVCTL_V2=1 CALLOUT=$LIB_CALLOUT
+else
+	MDEVCTL_V2='' CALLOUT=$OLD_CALLOUT
+fi
 XMLGEN=/usr/share/mtty/libvirt-xml/mtty-xml.sh
 GUEST=sysvm-guest
 GUESTLOG=/var/log/libvirt/qemu/$GUEST-serial.log
@@ -93,6 +105,7 @@ next_phase() {
 
 phase1() {
 	booted 1 "$(uptime_s)"
+	comment "Debian $(cat /etc/debian_version), mdevctl $MDEVCTL_VER, libvirt $(dpkg-query -W -f='${Version}' libvirt-daemon 2>/dev/null), QEMU $(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null), systemd $(dpkg-query -W -f='${Version}' systemd 2>/dev/null)"
 	check "mtty is not loaded before it is enabled" bash -c '! [ -d /sys/module/mtty ]'
 	check "mtty.service installed but disabled" \
 		bash -c '[ "$(systemctl is-enabled mtty 2>&1)" = disabled ]'
@@ -104,7 +117,8 @@ phase1() {
 	check "udevadm control --reload" run udevadm control --reload
 	check "modinfo finds the installed mtty module for $(uname -r)" \
 		bash -c 'modinfo -n mtty | grep -q "/updates/mtty.ko"'
-	# Debian 12's 60-mdevctl.rules calls /usr/sbin/mdevctl, which is missing
+	# Debian 12's and 13's 60-mdevctl.rules call /usr/sbin/mdevctl, which
+	# is missing (the binary is /usr/bin/mdevctl)
 	if /usr/lib/udev/mtty-udev mdevctl-rule-works; then
 		comment "60-mdevctl.rules works on this host: mtty-udev leaves auto-start to it"
 	else
@@ -220,6 +234,53 @@ guest_boot() {
 	return 1
 }
 
+# callout_install_checks: where the call-out is linked, that mdevctl runs it
+# once per event (MDEVCTL_LOG=debug shows each run), its answer to
+# mdevctl >= 1.3's versioning request; on mdevctl >= 1.3 also modify --live
+# and --force (not in 1.2.0).
+callout_install_checks() {
+	local out n f=/root/live.json
+	check "call-out linked from $OLD_CALLOUT (mdevctl 1.2.0's directory)" \
+		[ "$(readlink -f "$OLD_CALLOUT")" = /usr/lib/mtty/mdevctl-callout ]
+	check "call-out linked from $LIB_CALLOUT (mdevctl >= 1.3's directory)" \
+		[ "$(readlink -f "$LIB_CALLOUT")" = /usr/lib/mtty/mdevctl-callout ]
+	out=$(echo '{"provides":{"version":2,"actions":["start","stop","define","undefine","modify","attributes","capabilities"],"events":["pre","post","notify","get","live"]}}' |
+		"$CALLOUT" -t mtty-1 -e get -a capabilities -s none -u "$U1" -p mtty)
+	comment "get capabilities: $out"
+	check "call-out answers get capabilities: version 2, all actions, live event" \
+		bash -c 'grep -q "^{\"supports\":{\"version\":2,\"actions\":\[.*\"capabilities\".*\"events\":\[.*\"live\"" <<<"$1"' _ "$out"
+	out=$(MDEVCTL_LOG=debug mdevctl start -u "$U3" -p mtty -t mtty-1 2>&1)
+	printf '%s\n' "$out" | grep -E 'executing|callout|script' | sed 's/^/# debug| /'
+	for ev in pre-start post-start; do
+		n=$(grep -c "$ev: executing \"[^\"]*/mtty\"" <<<"$out")
+		check "mdevctl $MDEVCTL_VER runs the call-out once for $ev ($n), as $CALLOUT" \
+			bash -c '[ "$1" -eq 1 ] && grep -q "$2: executing \"$3\"" <<<"$4"' _ "$n" "$ev" "$CALLOUT" "$out"
+	done
+	run mdevctl stop -u "$U3"
+	if [ -z "$MDEVCTL_V2" ]; then
+		comment "mdevctl $MDEVCTL_VER: no versioned call-outs, modify --live or --force (mdevctl >= 1.3)"
+		return 0
+	fi
+	n=$(grep -c 'get-capabilities: executing "[^"]*/mtty"' <<<"$out")
+	check "mdevctl $MDEVCTL_VER asks the call-out for its capabilities once ($n), as $LIB_CALLOUT" \
+		bash -c '[ "$1" -eq 1 ] && grep -q "get-capabilities: executing \"$2\"" <<<"$3"' _ "$n" "$LIB_CALLOUT" "$out"
+	cp "/etc/mdevctl.d/mtty/$U1" /root/u1.before
+	echo '{"mdev_type":"mtty-1","start":"auto","attrs":[]}' >"$f"
+	check "mdevctl modify --live -u $U1 --jsonfile (no attributes: nothing to apply)" \
+		run mdevctl modify --live -u "$U1" --jsonfile "$f"
+	echo '{"mdev_type":"mtty-1","start":"auto","attrs":[{"foo":"1"}]}' >"$f"
+	expect_fail "mdevctl modify --live with an attribute is refused by the call-out" \
+		"take no attributes" mdevctl modify --live -u "$U1" --jsonfile "$f"
+	check "$U1 still running, its definition unchanged" \
+		bash -c "[ -e /sys/bus/mdev/devices/$U1 ] && cmp -s /root/u1.before /etc/mdevctl.d/mtty/$U1"
+	out=$(mdevctl define --force -u "$U4" -p mtty -t mtty-3 2>&1)
+	comment "$out"
+	check "mdevctl define --force overrides the call-out's refusal (and says so)" \
+		bash -c "[ -e /etc/mdevctl.d/mtty/$U4 ] && grep -qi 'forc' <<<\"\$1\"" _ "$out"
+	check "mdevctl undefine -u $U4" run mdevctl undefine -u "$U4"
+	check "... gone" [ ! -e "/etc/mdevctl.d/mtty/$U4" ]
+}
+
 phase3() {
 	local t0 out g name t1 rc flake
 	t0=$(uptime_s)
@@ -259,6 +320,7 @@ phase3() {
 	echo '{"mdev_type":"mtty-1","start":"manual","attrs":[{"foo":"1"}]}' |
 		"$CALLOUT" -t mtty-1 -e pre -a define -s none -u "$U4" -p mtty 2>/dev/null || rc=$?
 	check "callout refuses attributes (mtty has none)" [ "$rc" -eq 1 ]
+	callout_install_checks
 	# --- /dev/vfio permissions (before libvirt relabels anything)
 	g=$(group_of "$U1")
 	out=$(stat -c '%U:%G %a' "/dev/vfio/$g")

@@ -1,0 +1,92 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# /minicom.sh TTY -- run by /demo.sh (l2-guest.sh) in the nested guest of the
+# operator-stack VM test: minicom, driven like a person at a terminal, on
+# one port of the mtty card.  minicom runs under script(1) (a pseudo
+# terminal, TERM=vt100); the "keyboard" watches the screen like a person:
+# waits for the welcome, types a line, waits for it to come back, then
+# quits with Ctrl-A X and Enter (the "Leave Minicom? Yes" dialog).  The mtty port
+# loops data back, so the typed line must come back: in minicom's capture
+# file (-C) and on its screen.
+# Results: "ok - L2 minicom ..." / "not ok - L2 minicom ...".  Exit 0 if all
+# passed, 1 otherwise.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+t=${1:?usage: minicom.sh TTY}
+failed=0
+ok() { echo "ok - L2 minicom $*"; }
+notok() {
+	echo "not ok - L2 minicom $*"
+	failed=1
+}
+
+if ! command -v minicom >/dev/null || ! command -v script >/dev/null; then
+	notok "and script(1) staged in the guest"
+	exit 1
+fi
+# script(1) needs a pseudo terminal
+[ -e /dev/pts/ptmx ] || { mkdir -p /dev/pts && mount -t devpts devpts /dev/pts; }
+mkdir -p /run/lock /var/lock /root
+# minicom refuses a user without a passwd entry ("You don't exist. Go
+# away."): the guest's initramfs has no /etc/passwd
+[ -s /etc/passwd ] || echo 'root:x:0:0:root:/root:/bin/sh' >/etc/passwd
+[ -s /etc/group ] || echo 'root:x:0:' >/etc/group
+export TERM=vt100 HOME=/root
+# minicom's defaults switch hardware flow control on, and the mtty UART
+# does not raise CTS: the settings a person saves once with "minicom -s"
+# (Serial port setup: F - Hardware Flow Control: No) go to ~/.minirc.dfl
+printf 'pu rtscts           No\npu xonxoff          No\n' >"$HOME/.minirc.dfl"
+msg="typed into minicom on $t $$"
+cap=/tmp/minicom-$t.cap
+screen=/tmp/minicom-$t.screen
+rm -f "$cap" "$screen"
+stty -F "/dev/$t" 115200 raw -echo -crtscts clocal 2>/dev/null
+
+# seen FILE TEXT SECONDS: wait until TEXT is in FILE (minicom's screen or
+# capture file), as a person watches the screen before the next key
+seen() {
+	_end=$(($(cut -d. -f1 /proc/uptime) + $3))
+	until grep -aqF -- "$2" "$1" 2>/dev/null; do
+		[ "$(cut -d. -f1 /proc/uptime)" -lt "$_end" ] || return 1
+		usleep 300000
+	done
+}
+# the keyboard: wait for minicom's welcome, type a line, wait for it to
+# come back, Ctrl-A X, Enter ("Leave Minicom?" Yes)
+keyboard() {
+	seen "$screen" 'CTRL-A Z' 60 || echo "# minicom: no welcome screen after 60 s" >&2
+	printf '%s\r' "$msg"
+	seen "$screen" "$msg" 30 || echo "# minicom: the line did not come back within 30 s" >&2
+	printf '\001x'
+	# the "Leave Minicom?" dialog reaches the screen file only once
+	# minicom reads the answer: give it the time a person would
+	sleep 3
+	printf '\r'
+	# until minicom has gone (script(1) ends with it)
+	seen "$screen" 'NO SUCH TEXT' 5
+}
+keyboard 2>"/tmp/minicom-$t.kbd" |
+	timeout 150 script -q -c "minicom -D /dev/$t -b 115200 -o -C $cap" /dev/null >"$screen" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ]; then
+	ok "on /dev/$t: started, and left with Ctrl-A X (exit 0)"
+else
+	notok "on /dev/$t: left with Ctrl-A X (exit $rc$( [ "$rc" -eq 124 ] && echo ': still running after 150 s'))"
+fi
+sed 's/^/# /' "/tmp/minicom-$t.kbd"
+# what the person saw, without the escape sequences
+esc=$(printf '\033')
+sed "s/${esc}\[[0-9;?]*[A-Za-z]//g; s/${esc}[()].//g; s/${esc}.//g" "$screen" |
+	tr -d '\000\016\017\r' | grep -av '^ *$' | tail -n 12 | sed 's/^/# minicom screen| /'
+echo "# /dev/$t after minicom: $(stty -F "/dev/$t" -a 2>/dev/null | tr '\n' ' ')"
+if grep -qF "$msg" "$cap" 2>/dev/null; then
+	ok "on /dev/$t: the typed line came back (capture file)"
+else
+	notok "on /dev/$t: the typed line came back (capture: $(head -c 200 "$cap" 2>/dev/null | tr -c '[:print:]' '.'))"
+fi
+if grep -aqF "$msg" "$screen"; then
+	ok "on /dev/$t: the typed line is on minicom's screen"
+else
+	notok "on /dev/$t: the typed line is on minicom's screen"
+fi
+exit "$failed"
