@@ -353,7 +353,8 @@ cleanup
 # ("irq n: nobody cared", in its log scan): name the QEMU it ran on.
 irq_ok=1
 for i in $ALL; do
-	d=$(con "$i" | grep -o 'Disabling IRQ #[0-9]*' | head -n1)
+	# the kernel's own console line, not l2init's "# klog:" report of it
+	d=$(con "$i" | grep '^\[ *[0-9.]*\] Disabling IRQ #' | grep -o 'Disabling IRQ #[0-9]*' | head -n1)
 	[ -n "$d" ] || continue
 	irq_ok=0
 	if [ "$i" -eq 0 ]; then
