@@ -77,9 +77,9 @@ build/vfio_resample: tests/vm/vfio_resample.c $(TESTLIB) tests/lib/*.h driver/mt
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) -Itests/lib -Idriver -o $@ tests/vm/vfio_resample.c $(TESTLIB)
 
-build/l2init: tests/vm/l2init.c
+build/l2init: tests/vm/l2init.c tests/lib/rawtty.h
 	@mkdir -p $(@D)
-	$(CC) $(STATIC_CFLAGS) -pthread -o $@ $<
+	$(CC) $(STATIC_CFLAGS) -pthread -Itests/lib -o $@ $<
 
 build/hmp: tests/vm/hmp.c
 	@mkdir -p $(@D)

@@ -50,6 +50,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 
+#include "rawtty.h"
 #include "tap.h"
 
 #define MAX_BURSTS	8
@@ -323,7 +324,7 @@ static void *writer(void *arg)
 static int open_port(const char *name)
 {
 	char path[PATH_MAX];
-	struct termios t;
+	const char *what;
 	int fd;
 
 	snprintf(path, sizeof(path), "/dev/%s", name);
@@ -332,21 +333,8 @@ static int open_port(const char *name)
 		ok(0, "open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (tcgetattr(fd, &t) < 0) {
-		ok(0, "tcgetattr %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	cfmakeraw(&t);
-	t.c_cflag |= CLOCAL | CREAD;
-	t.c_cflag &= ~(tcflag_t)CRTSCTS;
-	t.c_iflag &= ~(tcflag_t)(IXON | IXOFF | IXANY);
-	t.c_cc[VMIN] = 0;
-	t.c_cc[VTIME] = 0;
-	cfsetispeed(&t, B115200);
-	cfsetospeed(&t, B115200);
-	if (tcsetattr(fd, TCSANOW, &t) < 0) {
-		ok(0, "tcsetattr %s: %s", path, strerror(errno));
+	if (rawtty_set(fd, 0, &what) < 0) {
+		ok(0, "%s %s: %s", what, path, strerror(errno));
 		close(fd);
 		return -1;
 	}

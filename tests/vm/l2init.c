@@ -72,6 +72,8 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "rawtty.h"
+
 #define SEED_VENDOR	0x4348
 #define SEED_DEVICE	0x3253
 #define SEED_COMMAND	0x0001
@@ -245,6 +247,31 @@ static int ms_left(double deadline, int cap)
 	if (left > cap)
 		return cap;
 	return (int)left + 1;
+}
+
+/* Bytes that still arrive on @fd within a second (none may, after a
+ * complete transfer); read into @buf and counted. */
+static size_t read_extra(int fd, unsigned char *buf, size_t len)
+{
+	double end = now() + 1.0;
+	size_t extra = 0;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int ms = ms_left(end, 300);
+		ssize_t r;
+
+		if (ms <= 0)
+			break;
+		if (poll(&p, 1, ms) <= 0)
+			continue;
+		r = read(fd, buf, len);
+		if (r > 0)
+			extra += (size_t)r;
+		else if (r == 0 || (errno != EAGAIN && errno != EINTR))
+			break;
+	}
+	return extra;
 }
 
 /* Reads a whole (small) file; NUL-terminates. Returns length or -errno. */
@@ -1039,7 +1066,7 @@ static void *reader(void *arg)
 {
 	struct lb *l = arg;
 	unsigned char buf[4096];
-	double last = now(), end;
+	double last = now();
 
 	while (l->got < l->n) {
 		struct pollfd p = { .fd = l->tp->fd, .events = POLLIN };
@@ -1102,22 +1129,7 @@ static void *reader(void *arg)
 	l->t_done = now();
 	if (l->got == l->n) {
 		/* nothing beyond what was written may arrive */
-		end = now() + 1.0;
-		for (;;) {
-			struct pollfd p = { .fd = l->tp->fd, .events = POLLIN };
-			int ms = ms_left(end, 300);
-			ssize_t r;
-
-			if (ms <= 0)
-				break;
-			if (poll(&p, 1, ms) <= 0)
-				continue;
-			r = read(l->tp->fd, buf, sizeof(buf));
-			if (r > 0)
-				l->extra += (size_t)r;
-			else if (r == 0 || (errno != EAGAIN && errno != EINTR))
-				break;
-		}
+		l->extra += read_extra(l->tp->fd, buf, sizeof(buf));
 	}
 	__atomic_store_n(&l->stop, 1, __ATOMIC_SEQ_CST);
 	return NULL;
@@ -1126,6 +1138,7 @@ static void *reader(void *arg)
 static int open_port(struct ttyport *tp)
 {
 	char path[PATH_MAX];
+	const char *what;
 	struct termios t;
 	int fd;
 
@@ -1135,20 +1148,9 @@ static int open_port(struct ttyport *tp)
 		result(0, "open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (tcgetattr(fd, &t) < 0) {
-		result(0, "tcgetattr %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	cfmakeraw(&t);
-	t.c_cflag |= CLOCAL | CREAD;
-	t.c_cflag &= ~(tcflag_t)CRTSCTS;
-	t.c_iflag &= ~(tcflag_t)(IXON | IXOFF | IXANY);
-	t.c_cc[VMIN] = 1;
-	t.c_cc[VTIME] = 0;
-	if (cfsetispeed(&t, B115200) < 0 || cfsetospeed(&t, B115200) < 0 ||
-	    tcsetattr(fd, TCSANOW, &t) < 0) {
-		result(0, "set raw mode on %s: %s", path, strerror(errno));
+	if (rawtty_set(fd, 1, &what) < 0) {
+		result(0, "set raw mode on %s: %s: %s", path, what,
+		       strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -1496,7 +1498,6 @@ static void *stream_reader(void *arg)
 	unsigned char buf[4096];
 	long empty = 0;
 	size_t got = 0, nbad = 0;
-	double end;
 
 	for (;;) {
 		struct pollfd p = { .fd = st->tp->fd, .events = POLLIN };
@@ -1554,22 +1555,7 @@ static void *stream_reader(void *arg)
 		__atomic_store_n(&st->nbad, nbad, __ATOMIC_SEQ_CST);
 	}
 	if (!st->rerr && !st->idle_out) {
-		end = now() + 1.0;
-		for (;;) {
-			struct pollfd p = { .fd = st->tp->fd, .events = POLLIN };
-			int ms = ms_left(end, 300);
-			ssize_t r;
-
-			if (ms <= 0)
-				break;
-			if (poll(&p, 1, ms) <= 0)
-				continue;
-			r = read(st->tp->fd, buf, sizeof(buf));
-			if (r > 0)
-				st->extra += (size_t)r;
-			else if (r == 0 || (errno != EAGAIN && errno != EINTR))
-				break;
-		}
+		st->extra += read_extra(st->tp->fd, buf, sizeof(buf));
 	}
 	/* a reader that gave up stops its writer too */
 	__atomic_store_n(&st->stop, 1, __ATOMIC_SEQ_CST);
