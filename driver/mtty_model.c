@@ -133,11 +133,16 @@ unsigned int mtty_model_refresh(struct mtty_model *m)
 
 	for (i = 0; i < m->nports; i++)
 		src |= mtty_uart_sources(&m->uart[i]);
-	if (m->irq_mode == MTTY_IRQ_INTX && m->intx_masked &&
-	    mtty_model_intx_line(m) &&
-	    !(mtty_pci_command(&m->pci) & MTTY_PCI_CMD_INTX_DIS)) {
-		/* in flight on the source: tell the new user once */
-		mtty_pci_set_intx_status(&m->pci, true);
+	if (m->irq_mode == MTTY_IRQ_INTX && m->intx_masked) {
+		/*
+		 * Signalled on the source and not yet unmasked: the new user
+		 * has no record of it (QEMU does not migrate intx.pending)
+		 * and would never unmask, while its migrated line may be
+		 * asserted.  Tell it once, whatever the line does now: its
+		 * EOI then deasserts and unmasks, and the card signals again
+		 * if a source is still pending.
+		 */
+		mtty_pci_set_intx_status(&m->pci, mtty_model_intx_line(m));
 		m->intx_signals++;
 		return MTTY_SIG_INTX;
 	}

@@ -56,10 +56,11 @@ unsigned int mtty_model_intx_unmask(struct mtty_model *m);
 
 /*
  * Re-evaluate the interrupt outputs after the whole state was replaced
- * (migration load): PCI status follows the line; in INTx mode an asserted
- * line is signalled once even if it was automasked on the source (the
- * user's own record of an interrupt in flight, e.g. QEMU's intx.pending,
- * is not migrated; without a signal nobody would unmask the card again),
+ * (migration load): PCI status follows the line; in INTx mode a card that
+ * was automasked on the source (signalled, not yet unmasked) signals once,
+ * whatever its line does now (the user's own record of that interrupt,
+ * e.g. QEMU's intx.pending, is not migrated; without a signal nobody would
+ * unmask the card or deassert the migrated line),
  * and in MSI mode one message is due if any source is pending (a spurious
  * interrupt is harmless, a lost one stalls the guest).  Returns MTTY_SIG_*.
  */
