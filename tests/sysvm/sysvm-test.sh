@@ -312,6 +312,7 @@ sr_wait() {
 }
 
 save_restore() {
+	local plain=$GUEST
 	local qv t0 rc out flake n0 rx0 rx1 res kl0 GUEST=$SR GUESTLOG=$SR_LOG
 	qv=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null)
 	if ! qemu-system-x86_64 -device vfio-pci,help 2>&1 | grep -Eq '(^|[[:space:]])enable-migration='; then
@@ -329,6 +330,18 @@ save_restore() {
 		-c "console=ttyS0 8250.nr_uarts=4 loglevel=5 panic=-1 no_timer_check acpi=noirq noapic mtty.l2=stream mtty.stream_secs=$SR_STREAM_S" \
 		-s "$SR_LOG"
 	check "virt-xml-validate $SR-domain.xml (qemu:override)" run virt-xml-validate "/root/xml/$SR-domain.xml"
+	# without the override (the plain domain of the guest above, started
+	# paused: QEMU sets its migration blockers when it creates the device)
+	# libvirt refuses the save with QEMU's blocker for the card
+	if run virsh define "/root/xml/$plain-domain.xml" && run virsh start --paused "$plain"; then
+		expect_fail "without -M: virsh save is refused (QEMU's migration blocker for the card)" \
+			"cannot migrate domain: .*[Vv][Ff][Ii][Oo]" virsh save "$plain" "$SR_FILE"
+		run virsh destroy "$plain"
+	else
+		notok "without -M: the plain domain $plain starts paused"
+	fi
+	run virsh undefine "$plain"
+	rm -f "$SR_FILE"
 	check "virsh define $SR-domain.xml" run virsh define "/root/xml/$SR-domain.xml"
 	out=$(virsh dumpxml "$SR" 2>&1)
 	check "libvirt keeps the <qemu:override> of ua-mtty0 (enable-migration on)" \
