@@ -88,15 +88,18 @@ fi
 # -M (migratable, the domain of the sysvm save/restore test): the card's
 # user alias, the <qemu:override> of its vfio-pci properties, the serial
 # log appended to; without -M none of it
-QO="//*[local-name()='override']/*[local-name()='device'][@alias='ua-mtty0']/*[local-name()='frontend']"
+mig_xml_ok() {
+	local q="//*[local-name()='override']/*[local-name()='device'][@alias='ua-mtty0']/*[local-name()='frontend']/*[local-name()='property']"
+	[ "$(xmllint --xpath 'string(//hostdev/alias/@name)' "$1")" = ua-mtty0 ] &&
+		[ "$(xmllint --xpath "string(${q}[@name='enable-migration'][@type='string']/@value)" "$1")" = on ] &&
+		[ "$(xmllint --xpath "string(${q}[@name='x-device-dirty-page-tracking'][@type='string']/@value)" "$1")" = off ] &&
+		[ "$(xmllint --xpath "namespace-uri(//*[local-name()='override'])" "$1")" = http://libvirt.org/schemas/domain/qemu/1.0 ] &&
+		[ "$(xmllint --xpath 'string(//serial/source/@append)' "$1")" = on ]
+}
+no_mig_xml() { ! grep -Eq "override|ua-mtty0|append=|xmlns:qemu" "$1"; }
 check "mtty-xml.sh -M: hostdev alias ua-mtty0, qemu:override enable-migration=on and x-device-dirty-page-tracking=off, serial append='on'" \
-	bash -c '[ "$(xmllint --xpath "string(//hostdev/alias/@name)" "$1")" = ua-mtty0 ] &&
-		[ "$(xmllint --xpath "string($2/*[local-name()=\"property\"][@name=\"enable-migration\"][@type=\"string\"]/@value)" "$1")" = on ] &&
-		[ "$(xmllint --xpath "string($2/*[local-name()=\"property\"][@name=\"x-device-dirty-page-tracking\"][@type=\"string\"]/@value)" "$1")" = off ] &&
-		[ "$(xmllint --xpath "namespace-uri(//*[local-name()=\"override\"])" "$1")" = http://libvirt.org/schemas/domain/qemu/1.0 ] &&
-		[ "$(xmllint --xpath "string(//serial/source/@append)" "$1")" = on ]' _ "$X/mig-domain.xml" "$QO"
-check "mtty-xml.sh without -M: no override, alias or append" \
-	bash -c '! grep -Eq "override|ua-mtty0|append=|xmlns:qemu" "$1"' _ "$X/kb-domain.xml"
+	mig_xml_ok "$X/mig-domain.xml"
+check "mtty-xml.sh without -M: no override, alias or append" no_mig_xml "$X/kb-domain.xml"
 check "mtty-xml.sh refuses a bad UUID" [ "$(rc "$TOP/libvirt-xml/mtty-xml.sh" -u 1234 -n x -o "$X")" = 2 ]
 check "mtty-xml.sh refuses an unknown type" [ "$(rc "$TOP/libvirt-xml/mtty-xml.sh" -u "$U" -n x -t mtty-3 -o "$X")" = 2 ]
 check "generated XML is well-formed" xmllint --noout "$X"/*.xml
