@@ -316,7 +316,7 @@ save_restore() {
 	local qv t0 rc out flake n0 rx0 rx1 res kl0 GUEST=$SR GUESTLOG=$SR_LOG
 	qv=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null)
 	if ! qemu-system-x86_64 -device vfio-pci,help 2>&1 | grep -Eq '(^|[[:space:]])enable-migration='; then
-		comment "virsh save/restore of a guest with an mtty card: not run here: QEMU $qv's vfio-pci has no enable-migration property (QEMU < 8.1). Debian 12's QEMU 7.2 speaks only VFIO migration v1, which Linux removed in 6.0; mtty implements v2 (QEMU >= 8.0, enable-migration=on >= 8.1): docs/migration.md"
+		comment "virsh save/restore of a guest with an mtty card: not run here: QEMU $qv's vfio-pci has no enable-migration property (QEMU < 8.1). Debian 12's QEMU 7.2 speaks only VFIO migration v1, which Linux replaced by v2 in 5.18; mtty implements v2 (QEMU >= 8.0, enable-migration=on >= 8.1): docs/migration.md"
 		return 0
 	fi
 	echo "# case: virsh save/restore"
