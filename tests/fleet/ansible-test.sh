@@ -53,13 +53,13 @@ LINE='' DEB='' TIMEOUT=3000 QUIET=''
 vm_test_args --deb DEB "[--suite bookworm|trixie] --kernel LINE [--deb FILE] [--timeout S] [-q]" "$@"
 : "${KVER:?} ${VMLINUZ:?}"
 
-QPIDS=()
+QPIDS=() LOCKWAIT=0
 finish() {
 	local p
 	for p in "${QPIDS[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done
-	echo "# fleet-test ($SUITE, $KVER): $(($(date +%s) - T0))s"
+	echo "# fleet-test ($SUITE, $KVER): $(($(date +%s) - T0))s, of which ${LOCKWAIT}s waiting for the VM lock"
 	tap_done fleet-test
 	exit
 }
@@ -151,7 +151,10 @@ declare -A PORT DEVS
 DEVS[fleet1]="6d1f0a52-3c0e-4f7a-9b1d-0f1ee7000101:mtty-2 6d1f0a52-3c0e-4f7a-9b1d-0f1ee7000102:mtty-1"
 DEVS[fleet2]="6d1f0a52-3c0e-4f7a-9b1d-0f1ee7000201:mtty-2"
 log "waiting for the VM lock"
+t=$(date +%s)
 vm_lock
+LOCKWAIT=$(($(date +%s) - t))
+echo "# waited ${LOCKWAIT}s for the VM lock"
 for h in "${HOSTS[@]}"; do
 	PORT[$h]=$(free_port)
 	[ "${PORT[$h]}" != "${PORT[fleet1]}" ] || [ "$h" = fleet1 ] || PORT[$h]=$(free_port)
@@ -291,8 +294,8 @@ assert_host() {
 		ssh_ "$h" systemctl is-enabled --quiet mtty.service '&&' systemctl is-active --quiet mtty.service
 	mp=$(ssh_ "$h" cat /sys/module/mtty/parameters/max_ports 2>&1) || mp="(ssh failed: $mp)"
 	check_eq "$h $when: the module runs with the inventory's pool size (max_ports)" 16 "$mp"
-	ssh_ "$h" mdevctl list --defined 2>&1 | sed "s/^/# $h mdevctl list --defined: /"
-	ssh_ "$h" mdevctl list 2>&1 | sed "s/^/# $h mdevctl list: /"
+	ssh_ "$h" mdevctl list --defined 2>&1 | sed -n "/./s/^/# $h mdevctl list --defined: /p"
+	ssh_ "$h" mdevctl list 2>&1 | sed -n "/./s/^/# $h mdevctl list: /p"
 	for d in ${DEVS[$h]}; do
 		u=${d%%:*} t=${d#*:}
 		n=$((n + 1))

@@ -21,9 +21,9 @@ fail() {
 	exit 1
 }
 
-systemctl enable --now systemd-networkd.service ||
+systemctl enable --now systemd-networkd.service >/run/fleet-prep.log 2>&1 ||
 	fail "systemctl enable --now systemd-networkd"
-apt-get -q update >/run/fleet-prep.log 2>&1 || fail "apt-get update (local mirror)"
+apt-get -q update >>/run/fleet-prep.log 2>&1 || fail "apt-get update (local mirror)"
 apt-get -y -q -o Dpkg::Use-Pty=0 --no-install-recommends install \
 	openssh-server python3 python3-apt sudo >>/run/fleet-prep.log 2>&1 || {
 	tail -n 30 /run/fleet-prep.log | sed 's/^/# /'
