@@ -108,7 +108,7 @@ check: deps
 check-full: deps
 	@rc=0; MTTY_FULL=1 scripts/check.sh || rc=1; \
 	$(MAKE) pkg-vm-test RUNS="bookworm:6.1 bookworm:6.12 trixie:trixie trixie:trixie-backports" || rc=1; \
-	$(MAKE) fleet-test || rc=1; exit $$rc"
+	$(MAKE) fleet-test || rc=1; exit $$rc
 
 # The operator-stack VM test (systemd, udev, mdevctl, libvirt on a booted
 # Debian image); make check runs it on one line of Debian 12 and one of
