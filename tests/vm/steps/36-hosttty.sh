@@ -39,7 +39,14 @@ ok "hosttty: create mtty-2 $u"
 b=/sys/bus/mdev/devices/$u/backend
 check_eq "hosttty: backend defaults to loopback" loopback "$(cat "$b")"
 check_eq "hosttty: no host tty with loopback" "" "$(host_ttys "$u")"
-check_fail "hosttty: backend 'pty' refused" sh -c "echo pty >$b"
+if msg=$( (echo pty >"$b") 2>&1); then
+	notok "hosttty: backend 'pty' accepted"
+else
+	case $msg in
+	*"Invalid argument"*) ok "hosttty: backend 'pty' refused (Invalid argument)" ;;
+	*) notok "hosttty: backend 'pty': expected 'Invalid argument', got '$msg'" ;;
+	esac
+fi
 check_eq "hosttty: still loopback" loopback "$(cat "$b")"
 check "hosttty: backend tty set" sh -c "echo tty >$b"
 check_eq "hosttty: backend reads tty" tty "$(cat "$b")"
@@ -81,7 +88,8 @@ while kill -0 "$reader" 2>/dev/null && [ "$n" -gt 0 ]; do
 done
 check_fail "hosttty: the reader was hung up and exited" kill -0 "$reader"
 kill "$reader" 2>/dev/null
-check_fail "hosttty: a write on the held, hung-up descriptor fails" sh -c 'printf x >&3'
+check_fail "hosttty: a write on the held, hung-up descriptor fails" \
+	sh -c 'dd if=/dev/zero bs=1 count=1 >&3 2>/dev/null'
 check_fail "hosttty: rmmod refused while a host tty is still open" unload_mtty
 exec 3>&-
 check_eq "hosttty: mtty-2 available_instances back to full" "$full2" "$(avail mtty-2)"
