@@ -681,6 +681,8 @@ int mtty_tty_init(unsigned int max_ports)
 	drv->init_termios = tty_std_termios;
 	/* no carrier detect unless the host asks for it (clear CLOCAL) */
 	drv->init_termios.c_cflag = B9600 | CS8 | CREAD | HUPCL | CLOCAL;
+	drv->init_termios.c_ispeed = 9600;
+	drv->init_termios.c_ospeed = 9600;
 	tty_set_operations(drv, &mtty_tty_ops);
 	ret = tty_register_driver(drv);
 	if (ret)

@@ -9,7 +9,11 @@
 # host ttys are open (a reader is hung up, a held fd gets EIO, rmmod waits
 # for the last close) and rmmod with a tty-backed device left; the port
 # pool is full again and the kernel log clean.
-# shellcheck source=lib.sh disable=SC1091
+#
+# Off by default until make check passes build/vfio_hosttty: run it with
+#   tests/vm/run.sh --kernel LINE -q --extra-steps tests/vm/steps-hosttty \
+#     --steps 36-hosttty --bin build/vfio_hosttty
+# shellcheck source=../steps/lib.sh disable=SC1091
 . /steps/lib.sh
 
 HOSTTTY_BYTES=${HOSTTTY_BYTES:-65536}
