@@ -185,6 +185,7 @@ static void uart_set_mcr(struct mtty_uart *u, u8 val)
 	u8 mask = u->deep ? MTTY_MCR_16750_MASK : MTTY_MCR_16550A_MASK;
 	u8 old = modem_lines(u);
 	u8 host = mtty_uart_host_lines(u);
+	u8 old_mcr = u->mcr;
 
 	u->mcr = val & mask;
 	modem_deltas(u, old);
@@ -192,6 +193,9 @@ static void uart_set_mcr(struct mtty_uart *u, u8 val)
 		return;
 	if (mtty_uart_host_lines(u) != host)
 		u->host_events |= MTTY_HOST_EV_MCTRL;
+	/* out of loop mode the receiver takes host bytes again */
+	if ((old_mcr ^ u->mcr) & MTTY_MCR_LOOP)
+		u->host_events |= MTTY_HOST_EV_RX_ROOM;
 	/* entering or leaving loop mode rewires the transmitter */
 	uart_pump(u);
 }
@@ -248,8 +252,11 @@ static void uart_set_fcr(struct mtty_uart *u, u8 val)
 		/* Changing the FIFO mode resets both FIFOs. */
 		val |= MTTY_FCR_CLEAR_RCVR | MTTY_FCR_CLEAR_XMIT;
 	}
-	if (val & MTTY_FCR_CLEAR_RCVR)
+	if (val & MTTY_FCR_CLEAR_RCVR) {
 		fifo_clear(&u->rx);
+		if (u->backend != MTTY_BACKEND_LOOPBACK)
+			u->host_events |= MTTY_HOST_EV_RX_ROOM;
+	}
 	if ((val & MTTY_FCR_CLEAR_XMIT) && u->tx.count) {
 		fifo_clear(&u->tx);
 		u->thre_int = true;

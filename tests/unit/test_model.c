@@ -808,7 +808,15 @@ TEST(host_loop_mode_and_reset)
 	CHECK_EQ(host_tx(0, out, 4, &sig), 0, "loop mode: nothing for the host");
 	CHECK_EQ(mtty_uart_host_rx_room(&uarts[0]), 0, "nor from it");
 	CHECK_EQ(rd(0, MTTY_UART_RBR), 0x5a, "looped inside");
+	mtty_uart_host_events(&uarts[0]);
 	wr(0, MTTY_UART_MCR, MTTY_MCR_DTR | MTTY_MCR_RTS);
+	CHECK(mtty_uart_host_events(&uarts[0]) & MTTY_HOST_EV_RX_ROOM,
+	      "leaving loop mode wakes the host writer");
+	CHECK_EQ(mtty_uart_host_rx_room(&uarts[0]), 1, "room again");
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	CHECK(mtty_uart_host_events(&uarts[0]) & MTTY_HOST_EV_RX_ROOM,
+	      "a FIFO mode change (receiver cleared) wakes it too");
+	CHECK_EQ(mtty_uart_host_rx_room(&uarts[0]), 16, "FIFO room");
 	mtty_model_host_set_lines(&m, 0, MTTY_HOST_RTS);
 	mtty_uart_host_events(&uarts[0]);
 	wr(0, MTTY_UART_THR, 0x33);
