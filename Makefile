@@ -77,6 +77,10 @@ build/vfio_resample: tests/vm/vfio_resample.c $(TESTLIB) tests/lib/*.h driver/mt
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) -Itests/lib -Idriver -o $@ tests/vm/vfio_resample.c $(TESTLIB)
 
+build/vfio_hosttty: tests/vm/vfio_hosttty.c $(TESTLIB) tests/lib/*.h driver/mtty_uart.h
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_CFLAGS) $(TESTLIB_CFLAGS) -o $@ tests/vm/vfio_hosttty.c $(TESTLIB)
+
 build/l2init: tests/vm/l2init.c tests/lib/rawtty.h
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) -pthread -Itests/lib -o $@ $<
@@ -86,7 +90,7 @@ build/hmp: tests/vm/hmp.c
 	$(CC) $(STATIC_CFLAGS) -o $@ $<
 
 tools: build/vfio_client build/l2init build/vfio_fuzz build/vfio_mig \
-	build/vfio_resample build/hmp
+	build/vfio_resample build/hmp build/vfio_hosttty
 
 lint: deps
 	@scripts/lint.sh
@@ -96,7 +100,8 @@ vm-test: modules tools
 		tests/vm/run.sh --kernel $$k --ko build/$$k/driver/mtty.ko --qemu10 \
 			--bin build/vfio_client --bin build/vfio_fuzz \
 			--bin build/vfio_mig --bin build/vfio_resample \
-			--bin build/hmp --l2init build/l2init || exit 1; \
+			--bin build/hmp --bin build/vfio_hosttty \
+			--l2init build/l2init || exit 1; \
 	done
 
 check: deps

@@ -186,6 +186,19 @@ int iova_bitmap_for_each(struct iova_bitmap *bitmap, void *opaque,
 }
 C
 
+# Linux 6.6 made tty_operations.write take a size_t count and return
+# ssize_t (it was int and int).
+probe tty_write_size_t MTTY_HAVE_TTY_WRITE_SIZE_T <<'C'
+#include <linux/tty_driver.h>
+static ssize_t probe_write(struct tty_struct *tty, const u8 *buf, size_t count)
+{
+	return count;
+}
+const struct tty_operations probe_ops __maybe_unused = {
+	.write = probe_write,
+};
+C
+
 targets=""
 for p in $probes; do
 	targets="$targets ${p%%:*}.o"

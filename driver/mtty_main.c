@@ -92,6 +92,7 @@ void mtty_deliver(struct mtty_state *s, unsigned int sig)
 {
 	lockdep_assert_held(&s->lock);
 
+	mtty_host_kick(s);
 	if (likely(!sig))
 		return;
 	if (unlikely(!s->running)) {
@@ -656,6 +657,7 @@ static long mtty_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		mtty_mig_reset(s);
 		mutex_lock(&s->lock);
 		mtty_model_reset(&s->model);
+		mtty_host_kick(s);
 		mutex_unlock(&s->lock);
 		return 0;
 	}
@@ -671,6 +673,8 @@ static int mtty_open_device(struct vfio_device *vdev)
 	/* every user starts from a freshly reset card */
 	mutex_lock(&s->lock);
 	mtty_model_reset(&s->model);
+	mtty_host_kick(s);
+	s->opened = true;
 	mutex_unlock(&s->lock);
 	return 0;
 }
@@ -684,6 +688,8 @@ static void mtty_close_device(struct vfio_device *vdev)
 	mutex_lock(&s->lock);
 	mtty_irqs_release(s);
 	mtty_model_reset(&s->model);
+	mtty_host_kick(s);
+	s->opened = false;
 	mutex_unlock(&s->lock);
 }
 
@@ -720,6 +726,7 @@ static int mtty_init_dev(struct vfio_device *vdev)
 	s->running = true;
 	mtty_model_init(&s->model, s->uart, t->nports, READ_ONCE(deep_fifo));
 	mtty_mig_init(s);
+	mtty_host_init(s);
 	return 0;
 }
 
@@ -798,6 +805,8 @@ static void mtty_remove(struct mdev_device *mdev)
 
 	/* waits for the user to close the device, asking via REQ */
 	vfio_unregister_group_dev(&s->vdev);
+	/* hangs the host ttys up; their users keep only a dead port */
+	mtty_host_remove(s);
 	vfio_put_device(&s->vdev);
 	mtty_pool_put(nports);
 }
@@ -815,6 +824,7 @@ static struct mdev_driver mtty_driver = {
 		.name = MTTY_NAME,
 		.owner = THIS_MODULE,
 		.mod_name = KBUILD_MODNAME,
+		.dev_groups = mtty_mdev_groups,
 	},
 	.probe = mtty_probe,
 	.remove = mtty_remove,
@@ -891,9 +901,12 @@ static int __init mtty_init(void)
 	mutex_init(&mtty.pool_lock);
 	mtty.free_ports = max_ports;
 
-	ret = class_register(&mtty_class);
+	ret = mtty_tty_init(max_ports);
 	if (ret)
 		return ret;
+	ret = class_register(&mtty_class);
+	if (ret)
+		goto err_tty;
 
 	ret = mdev_register_driver(&mtty_driver);
 	if (ret)
@@ -918,6 +931,8 @@ err_driver:
 	mdev_unregister_driver(&mtty_driver);
 err_class:
 	class_unregister(&mtty_class);
+err_tty:
+	mtty_tty_exit();
 	return ret;
 }
 
@@ -928,6 +943,7 @@ static void __exit mtty_exit(void)
 	device_unregister(mtty.dev);
 	mdev_unregister_driver(&mtty_driver);
 	class_unregister(&mtty_class);
+	mtty_tty_exit();
 	mutex_destroy(&mtty.pool_lock);
 }
 

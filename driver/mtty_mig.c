@@ -84,6 +84,8 @@ long mtty_model_save(const struct mtty_model *m, u8 *buf, size_t len)
 	struct mig_out o = { .buf = buf, .pos = 0 };
 	unsigned int i;
 
+	if (!mtty_model_migratable(m))
+		return -EOPNOTSUPP;
 	if (len < mtty_model_save_size(m))
 		return -ENOSPC;
 
@@ -269,6 +271,8 @@ static int mig_parse(struct mtty_model *m, const u8 *buf, size_t len,
 	unsigned int i, pending = 0;
 	int ret;
 
+	if (!mtty_model_migratable(m))
+		return -EOPNOTSUPP;
 	ret = in_le32(&in, &magic);
 	if (ret)
 		return ret;

@@ -75,7 +75,9 @@ size_t mtty_model_save_size(const struct mtty_model *m);
 
 /*
  * Serialise @m into @buf; returns the bytes written, or -ENOSPC if @len is
- * smaller than mtty_model_save_size(@m).  @m is not changed.
+ * smaller than mtty_model_save_size(@m), or -EOPNOTSUPP if a port of @m has
+ * a host backend (mtty_model_migratable(): its far end, a host tty, cannot
+ * follow; version 1 has no field for it).  @m is not changed.
  */
 long mtty_model_save(const struct mtty_model *m, u8 *buf, size_t len);
 
@@ -83,7 +85,8 @@ long mtty_model_save(const struct mtty_model *m, u8 *buf, size_t len);
  * Restore a stream into @m, a card initialised by mtty_model_init().  The
  * whole stream is validated first; only then is @m's state replaced (its
  * statistics are kept).  Returns 0 or a negative errno, for the first bad
- * field in stream order:
+ * field in stream order
+ * (-EOPNOTSUPP first of all when a port of @m has a host backend):
  *   -EMSGSIZE   the stream ends early, or bytes follow its end
  *   -EBADMSG    bad magic
  *   -EOPNOTSUPP a version other than MTTY_MIG_VERSION

@@ -148,3 +148,62 @@ unsigned int mtty_model_refresh(struct mtty_model *m)
 	}
 	return model_update(m, src);
 }
+
+/* ---- the host side of a port ---- */
+
+void mtty_model_set_backend(struct mtty_model *m, unsigned int port,
+			    u8 backend)
+{
+	mtty_uart_set_backend(&m->uart[port], backend);
+	model_update(m, 0);
+}
+
+bool mtty_model_migratable(const struct mtty_model *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nports; i++)
+		if (m->uart[i].backend != MTTY_BACKEND_LOOPBACK)
+			return false;
+	return true;
+}
+
+unsigned int mtty_model_host_tx(struct mtty_model *m, unsigned int port,
+				u8 *buf, unsigned int len, unsigned int *done)
+{
+	struct mtty_uart *u = &m->uart[port];
+	unsigned int before = mtty_uart_sources(u);
+
+	*done = mtty_uart_host_tx(u, buf, len);
+	return model_update(m, mtty_uart_sources(u) & ~before);
+}
+
+unsigned int mtty_model_host_rx(struct mtty_model *m, unsigned int port,
+				const u8 *buf, unsigned int len,
+				unsigned int *done)
+{
+	struct mtty_uart *u = &m->uart[port];
+	unsigned int before = mtty_uart_sources(u);
+
+	*done = mtty_uart_host_rx(u, buf, len);
+	return model_update(m, mtty_uart_sources(u) & ~before);
+}
+
+unsigned int mtty_model_host_break(struct mtty_model *m, unsigned int port)
+{
+	struct mtty_uart *u = &m->uart[port];
+	unsigned int before = mtty_uart_sources(u);
+
+	mtty_uart_host_break(u);
+	return model_update(m, mtty_uart_sources(u) & ~before);
+}
+
+unsigned int mtty_model_host_set_lines(struct mtty_model *m, unsigned int port,
+				       u8 lines)
+{
+	struct mtty_uart *u = &m->uart[port];
+	unsigned int before = mtty_uart_sources(u);
+
+	mtty_uart_host_set_lines(u, lines);
+	return model_update(m, mtty_uart_sources(u) & ~before);
+}

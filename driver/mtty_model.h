@@ -66,6 +66,24 @@ unsigned int mtty_model_intx_unmask(struct mtty_model *m);
  */
 unsigned int mtty_model_refresh(struct mtty_model *m);
 
+/*
+ * The host side of a port (see mtty_uart.h).  The backend is set while no
+ * user has the device open.  Each call returns MTTY_SIG_*; host_tx and
+ * host_rx store the bytes moved in *@done.
+ */
+void mtty_model_set_backend(struct mtty_model *m, unsigned int port,
+			    u8 backend);
+/* false while a port has a host backend: its far end cannot migrate */
+bool mtty_model_migratable(const struct mtty_model *m);
+unsigned int mtty_model_host_tx(struct mtty_model *m, unsigned int port,
+				u8 *buf, unsigned int len, unsigned int *done);
+unsigned int mtty_model_host_rx(struct mtty_model *m, unsigned int port,
+				const u8 *buf, unsigned int len,
+				unsigned int *done);
+unsigned int mtty_model_host_break(struct mtty_model *m, unsigned int port);
+unsigned int mtty_model_host_set_lines(struct mtty_model *m, unsigned int port,
+				       u8 lines);
+
 /* The INTx line as the device drives it (before VFIO masking). */
 bool mtty_model_intx_line(const struct mtty_model *m);
 

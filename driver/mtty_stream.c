@@ -26,6 +26,8 @@ static void put_hdr(u8 *p, u32 tag, u32 len)
 
 long mtty_mig_put_hello(const struct mtty_model *m, u8 *buf, size_t len)
 {
+	if (!mtty_model_migratable(m))
+		return -EOPNOTSUPP;
 	if (len < MTTY_REC_HDR_SIZE + MTTY_HELLO_SIZE)
 		return -ENOSPC;
 	put_hdr(buf, MTTY_REC_HELLO, MTTY_HELLO_SIZE);
@@ -124,6 +126,8 @@ int mtty_mig_check_prefix(const struct mtty_model *m, const u8 *buf,
 	size_t state_len;
 	bool whole;
 
+	if (!mtty_model_migratable(m))
+		return -EOPNOTSUPP;
 	return walk(m, buf, len, &state, &state_len, &whole);
 }
 

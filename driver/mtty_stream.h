@@ -34,7 +34,11 @@
 #define MTTY_MIG_FILE_MAX	(2 * MTTY_REC_HDR_SIZE + MTTY_HELLO_SIZE + \
 				 MTTY_MIG_MAX_SIZE)
 
-/* Append the HELLO record; bytes written or -ENOSPC. */
+/*
+ * Append the HELLO record; bytes written or -ENOSPC, or -EOPNOTSUPP for a
+ * card with a host-backed port (mtty_model_migratable()): such a card
+ * refuses to migrate before anything is sent.
+ */
 long mtty_mig_put_hello(const struct mtty_model *m, u8 *buf, size_t len);
 /* Append the STATE record; bytes written or a negative errno. */
 long mtty_mig_put_state(const struct mtty_model *m, u8 *buf, size_t len);
@@ -46,8 +50,8 @@ size_t mtty_mig_stream_size(const struct mtty_model *m);
  * count and deep flag are read): 0 if they can still become a transfer this
  * card loads, otherwise the errno the load would fail with: -EBADMSG bad
  * record tag or order, -ENODEV another card, -EOPNOTSUPP unknown file
- * version, -EMSGSIZE a record too long or bytes after STATE, -EINVAL a
- * malformed HELLO.
+ * version or a card @m with a host-backed port, -EMSGSIZE a record too
+ * long or bytes after STATE, -EINVAL a malformed HELLO.
  */
 int mtty_mig_check_prefix(const struct mtty_model *m, const u8 *buf,
 			  size_t len);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * mtty_uart.c - 16550A UART model with the transmitter looped back into the
- * receiver.  Pure model: builds in Kbuild and in userspace tests.
+ * receiver (backend loopback) or wired to a host tty (backend tty).  Pure
+ * model: builds in Kbuild and in userspace tests.
  */
 #include "mtty_uart.h"
 
@@ -64,6 +65,37 @@ unsigned int mtty_uart_rx_trigger(const struct mtty_uart *u)
 	return u->fifo64 ? trig64[sel] : trig16[sel];
 }
 
+/* Backend tty outside MCR loop mode: the line leads to the host. */
+static bool uart_to_host(const struct mtty_uart *u)
+{
+	return u->backend == MTTY_BACKEND_TTY && !(u->mcr & MTTY_MCR_LOOP);
+}
+
+/*
+ * The receiver takes a break character (a NUL carrying BI).  Like every
+ * error but overrun, BI travels with its character: LSR shows it (and the
+ * line status interrupt fires) once the NUL is at the top of the FIFO.
+ */
+static void uart_rx_break(struct mtty_uart *u)
+{
+	fifo_push(&u->rx, 0, MTTY_LSR_BI);
+	uart_reveal(u);
+}
+
+/*
+ * Backend tty: the TX FIFO waits for the host (mtty_uart_host_tx); a host
+ * break waiting for room enters the receiver as soon as it has some.
+ */
+static void uart_pump_host(struct mtty_uart *u)
+{
+	if (u->host_brk && u->rx.count < mtty_uart_fifo_depth(u)) {
+		u->host_brk = false;
+		uart_rx_break(u);
+	}
+	if (u->tx.count)
+		u->host_events |= MTTY_HOST_EV_TX;
+}
+
 /*
  * Move bytes from the transmitter to the receiver while the receiver has
  * room.  When the transmitter runs dry the THRE interrupt is raised, as a
@@ -73,6 +105,11 @@ static void uart_pump(struct mtty_uart *u)
 {
 	unsigned int depth = mtty_uart_fifo_depth(u);
 	bool had_tx = u->tx.count != 0;
+
+	if (uart_to_host(u)) {
+		uart_pump_host(u);
+		return;
+	}
 
 	while (u->tx.count && u->rx.count < depth)
 		fifo_push(&u->rx, fifo_pop(&u->tx), 0);
@@ -86,6 +123,15 @@ static u8 modem_lines(const struct mtty_uart *u)
 {
 	u8 mcr = u->mcr;
 	u8 msr = 0;
+
+	if (uart_to_host(u)) {
+		/* null-modem cable: the host's DTR drives DSR and DCD */
+		if (u->host_mcr & MTTY_HOST_RTS)
+			msr |= MTTY_MSR_CTS;
+		if (u->host_mcr & MTTY_HOST_DTR)
+			msr |= MTTY_MSR_DSR | MTTY_MSR_DCD;
+		return msr;
+	}
 
 	if (mcr & MTTY_MCR_RTS)
 		msr |= MTTY_MSR_CTS;
@@ -105,16 +151,24 @@ static u8 modem_lines(const struct mtty_uart *u)
 	return msr;
 }
 
-static void uart_set_mcr(struct mtty_uart *u, u8 val)
+u8 mtty_uart_host_lines(const struct mtty_uart *u)
 {
-	u8 mask = u->deep ? MTTY_MCR_16750_MASK : MTTY_MCR_16550A_MASK;
-	u8 old = modem_lines(u);
-	u8 new;
-	u8 changed;
+	u8 lines = u->host_mcr;
 
-	u->mcr = val & mask;
-	new = modem_lines(u);
-	changed = old ^ new;
+	if (!uart_to_host(u))
+		return lines;	/* loop mode: the outputs are inactive */
+	if (u->mcr & MTTY_MCR_DTR)
+		lines |= MTTY_HOST_DSR | MTTY_HOST_DCD;
+	if (u->mcr & MTTY_MCR_RTS)
+		lines |= MTTY_HOST_CTS;
+	return lines;
+}
+
+/* The MSR delta bits for the modem inputs having been @old. */
+static void modem_deltas(struct mtty_uart *u, u8 old)
+{
+	u8 new = modem_lines(u);
+	u8 changed = old ^ new;
 
 	if (changed & MTTY_MSR_CTS)
 		u->msr_delta |= MTTY_MSR_DCTS;
@@ -126,6 +180,26 @@ static void uart_set_mcr(struct mtty_uart *u, u8 val)
 		u->msr_delta |= MTTY_MSR_DDCD;
 }
 
+static void uart_set_mcr(struct mtty_uart *u, u8 val)
+{
+	u8 mask = u->deep ? MTTY_MCR_16750_MASK : MTTY_MCR_16550A_MASK;
+	u8 old = modem_lines(u);
+	u8 host = mtty_uart_host_lines(u);
+	u8 old_mcr = u->mcr;
+
+	u->mcr = val & mask;
+	modem_deltas(u, old);
+	if (u->backend == MTTY_BACKEND_LOOPBACK)
+		return;
+	if (mtty_uart_host_lines(u) != host)
+		u->host_events |= MTTY_HOST_EV_MCTRL;
+	/* out of loop mode the receiver takes host bytes again */
+	if ((old_mcr ^ u->mcr) & MTTY_MCR_LOOP)
+		u->host_events |= MTTY_HOST_EV_RX_ROOM;
+	/* entering or leaving loop mode rewires the transmitter */
+	uart_pump(u);
+}
+
 static void uart_set_lcr(struct mtty_uart *u, u8 val)
 {
 	bool brk_start = (val & MTTY_LCR_SBC) && !(u->lcr & MTTY_LCR_SBC);
@@ -133,23 +207,25 @@ static void uart_set_lcr(struct mtty_uart *u, u8 val)
 	u->lcr = val;
 	if (!brk_start)
 		return;
+	if (uart_to_host(u)) {
+		/* the glue sends it after the bytes still in the TX FIFO */
+		u->host_events |= MTTY_HOST_EV_BREAK;
+		return;
+	}
 	/*
 	 * The break condition reaches our own receiver as one NUL character
-	 * carrying BI.  Like every error but overrun, BI travels with its
-	 * character: LSR shows it (and the line status interrupt fires)
-	 * once the NUL is at the top of the FIFO.  A full receiver overruns
-	 * at once: in FIFO mode the NUL is lost, in 16450 mode it replaces
-	 * the unread character in RBR.
+	 * carrying BI.  A full receiver overruns at once: in FIFO mode the
+	 * NUL is lost, in 16450 mode it replaces the unread character in RBR.
 	 */
 	if (u->rx.count < mtty_uart_fifo_depth(u)) {
-		fifo_push(&u->rx, 0, MTTY_LSR_BI);
-	} else if (!(u->fcr & MTTY_FCR_ENABLE)) {
+		uart_rx_break(u);
+		return;
+	}
+	if (!(u->fcr & MTTY_FCR_ENABLE)) {
 		u->rx.data[u->rx.head] = 0;
 		u->rx.err[u->rx.head] = MTTY_LSR_BI;
-		u->lsr_err |= MTTY_LSR_OE;
-	} else {
-		u->lsr_err |= MTTY_LSR_OE;
 	}
+	u->lsr_err |= MTTY_LSR_OE;
 	uart_reveal(u);
 }
 
@@ -176,8 +252,11 @@ static void uart_set_fcr(struct mtty_uart *u, u8 val)
 		/* Changing the FIFO mode resets both FIFOs. */
 		val |= MTTY_FCR_CLEAR_RCVR | MTTY_FCR_CLEAR_XMIT;
 	}
-	if (val & MTTY_FCR_CLEAR_RCVR)
+	if (val & MTTY_FCR_CLEAR_RCVR) {
 		fifo_clear(&u->rx);
+		if (u->backend != MTTY_BACKEND_LOOPBACK)
+			u->host_events |= MTTY_HOST_EV_RX_ROOM;
+	}
 	if ((val & MTTY_FCR_CLEAR_XMIT) && u->tx.count) {
 		fifo_clear(&u->tx);
 		u->thre_int = true;
@@ -217,6 +296,8 @@ static u8 uart_read_rbr(struct mtty_uart *u)
 		return 0;
 	val = fifo_pop(&u->rx);
 	u->rx_bytes++;
+	if (uart_to_host(u))
+		u->host_events |= MTTY_HOST_EV_RX_ROOM;
 	uart_pump(u);
 	uart_reveal(u);
 	return val;
@@ -387,12 +468,25 @@ void mtty_uart_write(struct mtty_uart *u, unsigned int reg, u8 val)
 void mtty_uart_reset(struct mtty_uart *u)
 {
 	bool deep = u->deep;
+	u8 backend = u->backend;
+	u8 host_mcr = u->host_mcr;
+	u8 host_lines = mtty_uart_host_lines(u);
+	u8 host_events = u->host_events;
 	u64 tx_bytes = u->tx_bytes;
 	u64 rx_bytes = u->rx_bytes;
 	u64 tx_dropped = u->tx_dropped;
 
 	memset(u, 0, sizeof(*u));
 	u->deep = deep;
+	/* the far end stays connected; it sees the guest's lines drop */
+	u->backend = backend;
+	u->host_mcr = host_mcr;
+	if (backend != MTTY_BACKEND_LOOPBACK) {
+		u->host_events = host_events & MTTY_HOST_EV_MCTRL;
+		u->host_events |= MTTY_HOST_EV_RX_ROOM;
+		if (mtty_uart_host_lines(u) != host_lines)
+			u->host_events |= MTTY_HOST_EV_MCTRL;
+	}
 	u->tx_bytes = tx_bytes;
 	u->rx_bytes = rx_bytes;
 	u->tx_dropped = tx_dropped;
@@ -405,4 +499,73 @@ void mtty_uart_init(struct mtty_uart *u, bool deep)
 	memset(u, 0, sizeof(*u));
 	u->deep = deep;
 	mtty_uart_reset(u);
+}
+
+/* ---- the host side (backend tty) ---- */
+
+void mtty_uart_set_backend(struct mtty_uart *u, u8 backend)
+{
+	u->backend = backend == MTTY_BACKEND_TTY ? MTTY_BACKEND_TTY :
+						   MTTY_BACKEND_LOOPBACK;
+	u->host_mcr = 0;
+	mtty_uart_reset(u);
+	u->host_events = 0;
+}
+
+unsigned int mtty_uart_host_tx(struct mtty_uart *u, u8 *buf, unsigned int len)
+{
+	unsigned int n = 0;
+
+	if (!uart_to_host(u))
+		return 0;
+	while (n < len && u->tx.count)
+		buf[n++] = fifo_pop(&u->tx);
+	if (n && !u->tx.count)
+		u->thre_int = true;
+	return n;
+}
+
+unsigned int mtty_uart_host_rx_room(const struct mtty_uart *u)
+{
+	if (!uart_to_host(u) || u->host_brk)
+		return 0;
+	return mtty_uart_fifo_depth(u) - u->rx.count;
+}
+
+unsigned int mtty_uart_host_rx(struct mtty_uart *u, const u8 *buf,
+			       unsigned int len)
+{
+	unsigned int room = mtty_uart_host_rx_room(u);
+	unsigned int n;
+
+	for (n = 0; n < len && n < room; n++)
+		fifo_push(&u->rx, buf[n], 0);
+	uart_reveal(u);
+	return n;
+}
+
+void mtty_uart_host_break(struct mtty_uart *u)
+{
+	if (!uart_to_host(u))
+		return;
+	u->host_brk = true;
+	uart_pump_host(u);
+}
+
+void mtty_uart_host_set_lines(struct mtty_uart *u, u8 lines)
+{
+	u8 old = modem_lines(u);
+
+	if (u->backend == MTTY_BACKEND_LOOPBACK)
+		return;
+	u->host_mcr = lines & (MTTY_HOST_DTR | MTTY_HOST_RTS);
+	modem_deltas(u, old);
+}
+
+u8 mtty_uart_host_events(struct mtty_uart *u)
+{
+	u8 ev = u->host_events;
+
+	u->host_events = 0;
+	return ev;
 }

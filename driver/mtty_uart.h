@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * mtty_uart.h - a 16550A UART (optionally 16750-capable) whose transmitter
- * is wired to its own receiver.  Pure model: no kernel headers.
+ * is wired to its own receiver (backend "loopback", the default) or, like a
+ * null-modem cable, to a host-side tty (backend "tty").  Pure model: no
+ * kernel headers.
  */
 #ifndef MTTY_UART_H
 #define MTTY_UART_H
@@ -85,6 +87,30 @@
 #define MTTY_MSR_RI		0x40
 #define MTTY_MSR_DCD		0x80
 
+/* What a port's far end is: fixed while a user has the device open. */
+#define MTTY_BACKEND_LOOPBACK	0	/* the transmitter feeds the receiver */
+#define MTTY_BACKEND_TTY	1	/* a null-modem cable to a host tty */
+
+/*
+ * Backend tty: the modem lines of the host end.  The host drives DTR and
+ * RTS (MTTY_HOST_DTR/RTS) and sees the guest's: DSR and DCD follow the
+ * guest's DTR, CTS the guest's RTS (MTTY_HOST_DSR/DCD/CTS).
+ */
+#define MTTY_HOST_DTR		0x01
+#define MTTY_HOST_RTS		0x02
+#define MTTY_HOST_CTS		0x04
+#define MTTY_HOST_DSR		0x08
+#define MTTY_HOST_DCD		0x10
+
+/*
+ * Backend tty: what the host side (the glue) has to act on, accumulated in
+ * mtty_uart.host_events until the glue takes them (mtty_uart_host_events).
+ */
+#define MTTY_HOST_EV_TX		0x01	/* bytes wait in the TX FIFO */
+#define MTTY_HOST_EV_RX_ROOM	0x02	/* the receiver made room */
+#define MTTY_HOST_EV_MCTRL	0x04	/* the host's DSR/DCD/CTS changed */
+#define MTTY_HOST_EV_BREAK	0x08	/* the guest sent a break */
+
 /*
  * A FIFO of characters, each with the line errors it was received with
  * (MTTY_LSR_CHAR_ERR_MASK bits; always 0 in the transmit FIFO).
@@ -117,6 +143,18 @@ struct mtty_uart {
 	bool fifo64;		/* 64-byte mode selected (16750 only) */
 	bool thre_int;		/* THRE interrupt pending */
 	bool deep;		/* 16750-capable port (fixed at init) */
+	/*
+	 * The far end, kept across reset.  Backend tty: the TX FIFO is the
+	 * queue the host drains (mtty_uart_host_tx), host bytes enter the RX
+	 * FIFO only while it has room (mtty_uart_host_rx), so nothing is
+	 * dropped either way.  With MCR LOOP set the UART is wired to itself
+	 * as with the loopback backend and the host sees neither data nor
+	 * modem lines.
+	 */
+	u8 backend;		/* MTTY_BACKEND_* */
+	u8 host_mcr;		/* MTTY_HOST_DTR/RTS as the host drives them */
+	bool host_brk;		/* a host break waits for receiver room */
+	u8 host_events;		/* MTTY_HOST_EV_* not yet taken by the glue */
 	/* statistics, survive reset */
 	u64 tx_bytes;		/* accepted into the TX FIFO */
 	u64 rx_bytes;		/* handed to the reader through RBR */
@@ -151,5 +189,26 @@ static inline bool mtty_uart_irq_pending(const struct mtty_uart *u)
 {
 	return mtty_uart_sources(u) != 0;
 }
+
+/*
+ * The host side of a port with backend tty; in loopback mode (or with MCR
+ * LOOP set) no byte moves: room and the bytes taken are 0.
+ */
+void mtty_uart_set_backend(struct mtty_uart *u, u8 backend);
+/* Take up to @len bytes the guest sent; THRE is raised when they are all taken. */
+unsigned int mtty_uart_host_tx(struct mtty_uart *u, u8 *buf, unsigned int len);
+/* Bytes the receiver can take from the host now. */
+unsigned int mtty_uart_host_rx_room(const struct mtty_uart *u);
+/* Give up to @len bytes to the receiver; returns how many it took. */
+unsigned int mtty_uart_host_rx(struct mtty_uart *u, const u8 *buf,
+			       unsigned int len);
+/* A break from the host: a NUL with BI, after the bytes already received. */
+void mtty_uart_host_break(struct mtty_uart *u);
+/* Set the host's DTR/RTS (MTTY_HOST_DTR/RTS). */
+void mtty_uart_host_set_lines(struct mtty_uart *u, u8 lines);
+/* The host's modem lines: MTTY_HOST_DTR/RTS as set, DSR/DCD/CTS as seen. */
+u8 mtty_uart_host_lines(const struct mtty_uart *u);
+/* Take the MTTY_HOST_EV_* accumulated since the last call. */
+u8 mtty_uart_host_events(struct mtty_uart *u);
 
 #endif /* MTTY_UART_H */

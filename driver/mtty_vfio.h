@@ -7,12 +7,15 @@
 #define MTTY_VFIO_H
 
 #include <linux/mutex.h>
+#include <linux/sysfs.h>
 #include <linux/vfio.h>
+#include <linux/workqueue.h>
 
 #include "mtty_conftest.h"
 #include "mtty_model.h"
 
 struct mtty_migf;
+struct mtty_hport;
 
 struct mtty_state {
 	struct vfio_device vdev;
@@ -31,6 +34,11 @@ struct mtty_state {
 	 */
 	bool running;
 	unsigned int deferred;
+	/* a user has the VFIO device open: the backend cannot change */
+	bool opened;
+	/* backend tty: the host end of each port (mtty_tty.c), else NULL */
+	struct mtty_hport **hport;
+	struct delayed_work host_work;
 
 	/*
 	 * INTx unmask and mask through eventfds (irqfd resampling); their
@@ -50,6 +58,15 @@ struct mtty_state {
 
 /* mtty_main.c */
 void mtty_deliver(struct mtty_state *s, unsigned int sig);
+
+/* mtty_tty.c */
+int mtty_tty_init(unsigned int max_ports);
+void mtty_tty_exit(void);
+extern const struct attribute_group *mtty_mdev_groups[];
+void mtty_host_init(struct mtty_state *s);
+void mtty_host_remove(struct mtty_state *s);
+/* s->lock held: let the host side act on the model's host events */
+void mtty_host_kick(struct mtty_state *s);
 
 /* mtty_vfio_mig.c */
 void mtty_mig_init(struct mtty_state *s);

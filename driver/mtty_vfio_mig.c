@@ -422,6 +422,36 @@ static struct file *mtty_mig_step(struct mtty_state *s,
 	return ERR_PTR(-EINVAL);
 }
 
+/*
+ * A card with a host tty behind a port cannot migrate (its far end stays
+ * on this host): saving and loading are refused before they start, with
+ * the device untouched.  Stopping it (a paused VM) is fine.
+ */
+static bool mtty_mig_refused(struct mtty_state *s,
+			     enum vfio_device_mig_state new)
+{
+	bool migratable;
+
+	switch (new) {
+	case VFIO_DEVICE_STATE_STOP_COPY:
+	case VFIO_DEVICE_STATE_RESUMING:
+#ifdef VFIO_MIGRATION_PRE_COPY
+	case VFIO_DEVICE_STATE_PRE_COPY:
+	case VFIO_DEVICE_STATE_PRE_COPY_P2P:
+#endif
+		break;
+	default:
+		return false;
+	}
+	mutex_lock(&s->lock);
+	migratable = mtty_model_migratable(&s->model);
+	mutex_unlock(&s->lock);
+	if (!migratable)
+		dev_notice_ratelimited(s->vdev.dev,
+				       "migration refused: a port has the tty backend (set backend to loopback)\n");
+	return !migratable;
+}
+
 static struct file *mtty_mig_set_state(struct vfio_device *vdev,
 				       enum vfio_device_mig_state new)
 {
@@ -431,6 +461,10 @@ static struct file *mtty_mig_set_state(struct vfio_device *vdev,
 	int ret;
 
 	mutex_lock(&s->mig_lock);
+	if (mtty_mig_refused(s, new)) {
+		mutex_unlock(&s->mig_lock);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
 	while (s->mig_state != new) {
 		ret = vfio_mig_get_next_state(vdev, s->mig_state, new, &next);
 		if (ret) {

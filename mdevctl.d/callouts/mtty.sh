@@ -17,14 +17,18 @@
 #       {"version":N,"actions":[...],"events":[...]}}; prints {"supports":
 #       ...} with the actions and events of that list it handles (all of
 #       version 2), which makes it the device type's versioned script
-#   get/attributes    prints the (empty) attribute list: no stdin
-#   pre define/modify/start  checks that the type exists, that the device
-#       has no attributes (mtty has none) and, for start, that the driver is
-#       loaded and the port pool has room; exit 1 with a message on stderr
-#       aborts the mdevctl command (unless mdevctl --force)
+#   get/attributes    prints the running device's attributes: no stdin;
+#       [{"backend":"tty"}] for a device with that backend, else []
+#   pre define/modify/start  checks that the type exists, that the
+#       attributes are at most one "backend" of "loopback" or "tty" (the
+#       mdev's sysfs attribute; mdevctl writes it after creating the
+#       device) and, for start, that the driver is loaded and the port pool
+#       has room; exit 1 with a message on stderr aborts the mdevctl command
+#       (unless mdevctl --force)
 #   live modify       (mdevctl modify --live, >= 1.3) the running device's
-#       new configuration: nothing to apply (no attributes); attributes are
-#       refused like in pre
+#       new configuration: checked like in pre, then its backend (loopback
+#       without the attribute) is written to the device; refused while a
+#       user (a VM) has the device open
 #   anything else (post, notify, stop, undefine, unknown events): exit 0
 set -u
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -33,14 +37,14 @@ SYSFS=${MTTY_SYSFS:-/sys}
 PARENT_DIR=$SYSFS/class/mdev_bus/mtty
 KNOWN_TYPES="mtty-1 mtty-2"
 
-type='' event='' action='' parent=''
+type='' event='' action='' parent='' uuid=''
 while getopts t:e:a:s:u:p: opt; do
 	case $opt in
 	t) type=$OPTARG ;;
 	e) event=$OPTARG ;;
 	a) action=$OPTARG ;;
 	s) ;;
-	u) ;;
+	u) uuid=$OPTARG ;;
 	p) parent=$OPTARG ;;
 	*) ;;
 	esac
@@ -95,8 +99,15 @@ get/capabilities)
 	exit 0
 	;;
 get/attributes)
-	# mtty devices have no attributes
-	echo '[]'
+	case $uuid in
+	*/* | .*) uuid= ;;
+	esac
+	if [ -n "$uuid" ] &&
+		[ "$(cat "$SYSFS/bus/mdev/devices/$uuid/backend" 2>/dev/null)" = tty ]; then
+		echo '[{"backend":"tty"}]'
+	else
+		echo '[]'
+	fi
 	exit 0
 	;;
 pre/define | pre/modify | pre/start | live/modify) ;;
@@ -110,10 +121,35 @@ case " $avail" in
 esac
 
 compact=$(printf '%s' "$json" | tr -d ' \t\r\n')
+backend='loopback'
 case $compact in
-*'"attrs":[]'* | *'"attrs":[{}]'*) ;;
-*'"attrs":'*) fail "mtty devices take no attributes; remove them (mdevctl modify --delattr)" ;;
+*'"attrs":'*)
+	attrs=$(printf '%s' "$compact" | sed -n 's/.*"attrs":\[\([^]]*\)\].*/<\1>/p')
+	case $attrs in
+	'<>' | '<{}>') ;;
+	'<{"backend":"loopback"}>') ;;
+	'<{"backend":"tty"}>') backend='tty' ;;
+	*'"backend"'*) fail "mtty attribute backend: one entry, loopback or tty (got ${attrs:-unreadable attrs})" ;;
+	*) fail "mtty devices take one attribute, backend (loopback or tty); remove the others (mdevctl modify --delattr)" ;;
+	esac
+	;;
 esac
+
+if [ "$event/$action" = live/modify ]; then
+	case $uuid in
+	'' | */* | .*) fail "live modify: no device uuid" ;;
+	esac
+	f=$SYSFS/bus/mdev/devices/$uuid/backend
+	if [ ! -e "$f" ]; then
+		[ "$backend" = loopback ] && exit 0
+		fail "live modify: $uuid is not running with an mtty driver that has backends"
+	fi
+	[ "$(cat "$f")" = "$backend" ] && exit 0
+	if ! (printf '%s\n' "$backend" >"$f") 2>/dev/null; then
+		fail "live modify: cannot set backend $backend while a user (a VM) has $uuid open; stop the VM first"
+	fi
+	exit 0
+fi
 
 [ "$event/$action" = pre/start ] || exit 0
 

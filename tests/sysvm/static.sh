@@ -62,6 +62,17 @@ check "callout: get capabilities of another parent: exit 2" \
 	[ "$(rc co -t i915-x -e get -a capabilities -s none -u x -p 0000:00:02.0 <<<"$PROV")" = 2 ]
 check "callout: live modify without attributes passes" [ "$(rc co -t mtty-1 -e live -a modify -s none -u x -p mtty <<<"$J")" = 0 ]
 check "callout: live modify with attributes refused" [ "$(rc co -t mtty-1 -e live -a modify -s none -u x -p mtty <<<'{"mdev_type":"mtty-1","start":"auto","attrs":[{"a":"b"}]}')" = 1 ]
+check "callout: backend tty accepted" [ "$(rc co -t mtty-1 -e pre -a define -s none -u x -p mtty <<<'{"mdev_type":"mtty-1","attrs":[{"backend":"tty"}]}')" = 0 ]
+check "callout: backend loopback accepted" [ "$(rc co -t mtty-1 -e pre -a start -s none -u x -p mtty <<<'{"mdev_type":"mtty-1","attrs":[ {"backend": "loopback"} ]}')" = 0 ]
+check "callout: backend of another value refused" [ "$(rc co -t mtty-1 -e pre -a define -s none -u x -p mtty <<<'{"mdev_type":"mtty-1","attrs":[{"backend":"pty"}]}')" = 1 ]
+check "callout: the refusal names the values" grep -q 'loopback or tty' "$T/err"
+check "callout: two backend entries refused" [ "$(rc co -t mtty-1 -e pre -a define -s none -u x -p mtty <<<'{"mdev_type":"mtty-1","attrs":[{"backend":"tty"},{"backend":"loopback"}]}')" = 1 ]
+mkdir -p "$S/bus/mdev/devices/$U"
+echo loopback >"$S/bus/mdev/devices/$U/backend"
+check "callout: live modify to tty: 0" \
+	[ "$(rc co -t mtty-2 -e live -a modify -s none -u "$U" -p mtty <<<'{"attrs":[{"backend":"tty"}]}')" = 0 ]
+check "callout: live modify wrote the backend" [ "$(cat "$S/bus/mdev/devices/$U/backend")" = tty ]
+check "callout: get prints a tty device's backend" [ "$("$CO" -t mtty-2 -e get -a attributes -s none -u "$U" -p mtty </dev/null)" = '[{"backend":"tty"}]' ]
 check "callout: get prints []" [ "$("$CO" -t mtty-1 -e get -a attributes -s none -u x -p mtty </dev/null)" = '[]' ]
 check "callout: define while not loaded (known type) passes" \
 	[ "$(MTTY_SYSFS=$T/none rc co -t mtty-2 -e pre -a define -s none -u x -p mtty <<<"$J")" = 0 ]

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mtty_mig.h"
+#include "mtty_stream.h"
 #include "card.h"
 #include "unit.h"
 
@@ -624,6 +625,37 @@ TEST(mig_card_mismatch)
 	}
 }
 
+/* A card with a host-backed port refuses to save, announce or load. */
+TEST(mig_refuses_host_backend)
+{
+	u8 hello[64];
+	long len;
+	int ret;
+
+	card_init(&src, 2, false);
+	wr(&src, 1, MTTY_UART_SCR, 0x42);
+	len = mtty_model_save(&src.m, sbuf, sizeof(sbuf));
+	CHECK(len > 0, "loopback card saves: %ld", len);
+	card_init(&dst, 2, false);
+	mtty_model_set_backend(&dst.m, 0, MTTY_BACKEND_TTY);
+	card_snapshot(&snap, &dst);
+	ret = mtty_model_load(&dst.m, sbuf, len, NULL);
+	CHECK_EQ(ret, -EOPNOTSUPP, "load into a tty-backed card");
+	CHECK(card_same(&dst, &snap), "destination untouched");
+	ret = mtty_mig_check_prefix(&dst.m, sbuf, 0);
+	CHECK_EQ(ret, -EOPNOTSUPP, "transfer refused at once");
+	CHECK_EQ(mtty_model_save(&dst.m, sbuf2, sizeof(sbuf2)), -EOPNOTSUPP,
+		 "tty-backed card does not save");
+	CHECK_EQ(mtty_mig_put_hello(&dst.m, hello, sizeof(hello)), -EOPNOTSUPP,
+		 "nor announce a transfer");
+	CHECK_EQ(mtty_mig_put_hello(&src.m, hello, sizeof(hello)),
+		 MTTY_REC_HDR_SIZE + MTTY_HELLO_SIZE, "loopback card announces");
+	mtty_model_set_backend(&dst.m, 0, MTTY_BACKEND_LOOPBACK);
+	ret = mtty_model_load(&dst.m, sbuf, len, NULL);
+	CHECK_EQ(ret, 0, "back to loopback: loads");
+	CHECK_EQ(rd(&dst, 1, MTTY_UART_SCR), 0x42, "state arrived");
+}
+
 /* --- golden streams: a contract between builds --- */
 
 static size_t read_golden(const char *name, u8 *b, size_t max)
@@ -777,6 +809,7 @@ int main(int argc, char **argv)
 	RUN(mig_rejects_every_bad_field);
 	RUN(mig_truncated_and_trailing);
 	RUN(mig_card_mismatch);
+	RUN(mig_refuses_host_backend);
 	RUN(golden_mtty1_idle);
 	RUN(golden_mtty2_busy);
 	RUN(golden_mtty1_deep);

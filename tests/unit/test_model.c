@@ -560,6 +560,281 @@ TEST(model_reset_clears_uarts)
 	}
 }
 
+/* ---- backend tty: the host end of a null-modem cable ---- */
+
+static unsigned int host_tx(unsigned int port, u8 *buf, unsigned int len,
+			    unsigned int *sig)
+{
+	unsigned int n;
+
+	*sig = mtty_model_host_tx(&m, port, buf, len, &n);
+	return n;
+}
+
+static unsigned int host_rx(unsigned int port, const u8 *buf,
+			    unsigned int len, unsigned int *sig)
+{
+	unsigned int n;
+
+	*sig = mtty_model_host_rx(&m, port, buf, len, &n);
+	return n;
+}
+
+TEST(host_loopback_default_untouched)
+{
+	u8 buf[4] = { 1, 2, 3, 4 };
+	unsigned int sig;
+
+	setup(2, false);
+	CHECK_EQ(uarts[0].backend, MTTY_BACKEND_LOOPBACK, "default backend");
+	CHECK(mtty_model_migratable(&m), "loopback card migrates");
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	wr(0, MTTY_UART_MCR, MTTY_MCR_DTR | MTTY_MCR_RTS);
+	wr(0, MTTY_UART_THR, 0x41);
+	wr(0, MTTY_UART_LCR, MTTY_LCR_SBC);
+	wr(0, MTTY_UART_LCR, 0);
+	CHECK_EQ(mtty_uart_host_events(&uarts[0]), 0, "no host events");
+	CHECK_EQ(mtty_uart_host_rx_room(&uarts[0]), 0, "no host room");
+	CHECK_EQ(host_rx(0, buf, 4, &sig), 0, "host bytes refused");
+	CHECK_EQ(host_tx(0, buf, 4, &sig), 0, "no bytes for the host");
+	mtty_model_host_set_lines(&m, 0, MTTY_HOST_DTR | MTTY_HOST_RTS);
+	CHECK_EQ(uarts[0].host_mcr, 0, "host lines ignored");
+	mtty_model_host_break(&m, 0);
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 0x41, "looped byte");
+	CHECK_EQ(rd(0, MTTY_UART_LSR) & (MTTY_LSR_DR | MTTY_LSR_BI),
+		 MTTY_LSR_DR | MTTY_LSR_BI, "looped break only");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 0, "break NUL");
+	CHECK_EQ(rd(0, MTTY_UART_LSR) & MTTY_LSR_DR, 0, "nothing else");
+}
+
+TEST(host_tx_guest_to_host)
+{
+	u8 buf[32];
+	unsigned int sig, i, n;
+
+	setup(2, false);
+	mtty_model_set_backend(&m, 1, MTTY_BACKEND_TTY);
+	CHECK(!mtty_model_migratable(&m), "tty-backed card does not migrate");
+	CHECK_EQ(uarts[0].backend, MTTY_BACKEND_LOOPBACK, "port 0 unchanged");
+	mtty_model_set_irq_mode(&m, MTTY_IRQ_MSI);
+	wr(1, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	wr(1, MTTY_UART_IER, MTTY_IER_THRI | MTTY_IER_RDI);
+	CHECK_EQ(rd(1, MTTY_UART_IIR) & 0x0f, MTTY_IIR_THRI, "THRE at start");
+	for (i = 0; i < 16; i++)
+		wr(1, MTTY_UART_THR, 0x30 + i);
+	CHECK_EQ(uarts[1].tx_dropped, 0, "FIFO took 16");
+	CHECK_EQ(mtty_uart_host_events(&uarts[1]) & MTTY_HOST_EV_TX,
+		 MTTY_HOST_EV_TX, "host told of TX data");
+	CHECK_EQ(rd(1, MTTY_UART_LSR) & (MTTY_LSR_DR | MTTY_LSR_THRE), 0,
+		 "nothing looped back, THRE clear while the host has not taken");
+	CHECK_EQ(rd(1, MTTY_UART_IIR) & 0x0f, MTTY_IIR_NO_INT, "no interrupt");
+	n = host_tx(1, buf, 5, &sig);
+	CHECK_EQ(n, 5, "host takes 5");
+	CHECK_EQ(sig, 0, "no interrupt while bytes remain");
+	CHECK_EQ(rd(1, MTTY_UART_LSR) & MTTY_LSR_THRE, 0, "THRE still clear");
+	n += host_tx(1, buf + 5, sizeof(buf) - 5, &sig);
+	CHECK_EQ(n, 16, "host takes the rest");
+	CHECK_EQ(sig, MTTY_SIG_MSI, "THRE interrupt when the host emptied it");
+	for (i = 0; i < 16; i++)
+		CHECK_EQ(buf[i], 0x30 + i, "byte order");
+	CHECK_EQ(rd(1, MTTY_UART_LSR) & (MTTY_LSR_THRE | MTTY_LSR_TEMT),
+		 MTTY_LSR_THRE | MTTY_LSR_TEMT, "THRE and TEMT");
+	CHECK_EQ(rd(1, MTTY_UART_IIR) & 0x0f, MTTY_IIR_THRI, "THRE interrupt");
+	CHECK_EQ(host_tx(1, buf, 4, &sig), 0, "nothing more");
+	/* the loopback port next to it is unaffected */
+	wr(0, MTTY_UART_THR, 0x55);
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 0x55, "port 0 still loops");
+}
+
+TEST(host_rx_host_to_guest)
+{
+	u8 in[40], out[40];
+	unsigned int sig, i, n, got = 0;
+
+	setup(1, false);
+	mtty_model_set_backend(&m, 0, MTTY_BACKEND_TTY);
+	mtty_model_set_irq_mode(&m, MTTY_IRQ_MSI);
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = 0xc0 ^ i;
+	/* 16450 mode: one byte of room */
+	CHECK_EQ(mtty_uart_host_rx_room(&uarts[0]), 1, "16450: room 1");
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE | 0xc0);
+	wr(0, MTTY_UART_IER, MTTY_IER_RDI);
+	CHECK_EQ(mtty_uart_host_rx_room(&uarts[0]), 16, "FIFO: room 16");
+	n = host_rx(0, in, sizeof(in), &sig);
+	CHECK_EQ(n, 16, "receiver takes 16, the rest waits");
+	CHECK_EQ(sig, MTTY_SIG_MSI, "RX interrupt");
+	CHECK_EQ(mtty_uart_host_rx_room(&uarts[0]), 0, "full: no room");
+	CHECK_EQ(host_rx(0, in + n, sizeof(in) - n, &sig), 0, "none taken");
+	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_RDI, "trigger level 14");
+	mtty_uart_host_events(&uarts[0]);
+	while (got < sizeof(in)) {
+		u8 lsr = rd(0, MTTY_UART_LSR);
+
+		CHECK_EQ(lsr & MTTY_LSR_ERR_MASK, 0, "never an overrun");
+		if (!(lsr & MTTY_LSR_DR))
+			break;
+		out[got++] = rd(0, MTTY_UART_RBR);
+		CHECK(mtty_uart_host_events(&uarts[0]) & MTTY_HOST_EV_RX_ROOM,
+		      "room reported after byte %u", got);
+		if (n < sizeof(in))
+			n += host_rx(0, in + n, sizeof(in) - n, &sig);
+	}
+	CHECK_EQ(got, sizeof(in), "every byte arrived");
+	CHECK(!memcmp(in, out, sizeof(in)), "in order");
+	CHECK_EQ(uarts[0].rx_bytes, sizeof(in), "rx count");
+}
+
+TEST(host_modem_null_modem)
+{
+	u8 msr;
+	unsigned int sig;
+
+	setup(1, false);
+	mtty_model_set_backend(&m, 0, MTTY_BACKEND_TTY);
+	mtty_model_set_irq_mode(&m, MTTY_IRQ_MSI);
+	wr(0, MTTY_UART_IER, MTTY_IER_MSI);
+	CHECK_EQ(rd(0, MTTY_UART_MSR), 0, "nothing asserted");
+	CHECK_EQ(mtty_uart_host_lines(&uarts[0]), 0, "host sees nothing");
+
+	wr(0, MTTY_UART_MCR, MTTY_MCR_DTR);
+	CHECK_EQ(mtty_uart_host_lines(&uarts[0]),
+		 MTTY_HOST_DSR | MTTY_HOST_DCD, "guest DTR: host DSR+DCD");
+	CHECK_EQ(mtty_uart_host_events(&uarts[0]), MTTY_HOST_EV_MCTRL, "event");
+	CHECK_EQ(rd(0, MTTY_UART_MSR), 0, "guest's own DTR not looped");
+	wr(0, MTTY_UART_MCR, MTTY_MCR_DTR | MTTY_MCR_RTS);
+	CHECK_EQ(mtty_uart_host_lines(&uarts[0]),
+		 MTTY_HOST_DSR | MTTY_HOST_DCD | MTTY_HOST_CTS, "RTS: host CTS");
+	CHECK_EQ(mtty_uart_host_events(&uarts[0]), MTTY_HOST_EV_MCTRL, "event");
+	wr(0, MTTY_UART_MCR, MTTY_MCR_DTR | MTTY_MCR_RTS | MTTY_MCR_OUT2);
+	CHECK_EQ(mtty_uart_host_events(&uarts[0]), 0, "OUT2: no host event");
+
+	sig = mtty_model_host_set_lines(&m, 0, MTTY_HOST_DTR);
+	CHECK_EQ(sig, MTTY_SIG_MSI, "modem status interrupt");
+	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_MSI, "IIR MSI");
+	msr = rd(0, MTTY_UART_MSR);
+	CHECK_EQ(msr, MTTY_MSR_DSR | MTTY_MSR_DCD | MTTY_MSR_DDSR |
+		 MTTY_MSR_DDCD, "host DTR: DSR+DCD with deltas");
+	CHECK_EQ(rd(0, MTTY_UART_MSR), MTTY_MSR_DSR | MTTY_MSR_DCD,
+		 "deltas cleared by the read");
+	mtty_model_host_set_lines(&m, 0, MTTY_HOST_DTR | MTTY_HOST_RTS);
+	CHECK_EQ(rd(0, MTTY_UART_MSR), MTTY_MSR_DSR | MTTY_MSR_DCD |
+		 MTTY_MSR_CTS | MTTY_MSR_DCTS, "host RTS: CTS with delta");
+	sig = mtty_model_host_set_lines(&m, 0, MTTY_HOST_DTR | MTTY_HOST_RTS);
+	CHECK_EQ(sig, 0, "no change, no interrupt");
+	mtty_model_host_set_lines(&m, 0, 0);
+	CHECK_EQ(rd(0, MTTY_UART_MSR), MTTY_MSR_DCTS | MTTY_MSR_DDSR |
+		 MTTY_MSR_DDCD, "host hang-up: all drop with deltas");
+	CHECK_EQ(mtty_uart_host_lines(&uarts[0]),
+		 MTTY_HOST_DSR | MTTY_HOST_DCD | MTTY_HOST_CTS,
+		 "host's own lines do not loop");
+
+	/* loop mode: the 16550 wiring inside, the host sees the outputs off */
+	mtty_model_host_set_lines(&m, 0, MTTY_HOST_DTR | MTTY_HOST_RTS);
+	rd(0, MTTY_UART_MSR);
+	mtty_uart_host_events(&uarts[0]);
+	wr(0, MTTY_UART_MCR, MTTY_MCR_LOOP | MTTY_MCR_OUT2 | MTTY_MCR_RTS);
+	CHECK_EQ(rd(0, MTTY_UART_MSR) & 0xf0, MTTY_MSR_DCD | MTTY_MSR_CTS,
+		 "loop mode MSR as the 16550");
+	CHECK_EQ(mtty_uart_host_lines(&uarts[0]),
+		 MTTY_HOST_DTR | MTTY_HOST_RTS, "host sees no guest line");
+	CHECK_EQ(mtty_uart_host_events(&uarts[0]) & MTTY_HOST_EV_MCTRL,
+		 MTTY_HOST_EV_MCTRL, "host told");
+	wr(0, MTTY_UART_MCR, MTTY_MCR_DTR);
+	CHECK_EQ(rd(0, MTTY_UART_MSR) & 0xf0,
+		 MTTY_MSR_DSR | MTTY_MSR_DCD | MTTY_MSR_CTS,
+		 "out of loop mode: the host's lines again");
+}
+
+TEST(host_break_both_ways)
+{
+	u8 buf[4] = { 7, 8, 9, 10 }, out[4];
+	unsigned int sig;
+
+	setup(1, false);
+	mtty_model_set_backend(&m, 0, MTTY_BACKEND_TTY);
+	mtty_model_set_irq_mode(&m, MTTY_IRQ_MSI);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	wr(0, MTTY_UART_IER, MTTY_IER_RLSI | MTTY_IER_RDI);
+
+	/* guest break: an event for the glue, after the queued bytes */
+	wr(0, MTTY_UART_THR, 0x61);
+	mtty_uart_host_events(&uarts[0]);
+	wr(0, MTTY_UART_LCR, MTTY_LCR_SBC | 0x03);
+	CHECK_EQ(mtty_uart_host_events(&uarts[0]), MTTY_HOST_EV_BREAK,
+		 "guest break reaches the host");
+	wr(0, MTTY_UART_LCR, 0x03);
+	CHECK_EQ(rd(0, MTTY_UART_LSR) & (MTTY_LSR_DR | MTTY_LSR_BI), 0,
+		 "not looped back");
+	CHECK_EQ(host_tx(0, out, 4, &sig), 1, "byte before it still there");
+	CHECK_EQ(out[0], 0x61, "that byte");
+
+	/* host break: a NUL with BI after the bytes already in */
+	host_rx(0, buf, 2, &sig);
+	sig = mtty_model_host_break(&m, 0);
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 7, "first byte");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 8, "second byte");
+	CHECK_EQ(rd(0, MTTY_UART_LSR) & (MTTY_LSR_BI | MTTY_LSR_DR),
+		 MTTY_LSR_BI | MTTY_LSR_DR, "BI with its NUL");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 0, "the NUL");
+
+	/* a full receiver: the break waits, and so do later host bytes */
+	setup(1, false);
+	mtty_model_set_backend(&m, 0, MTTY_BACKEND_TTY);
+	host_rx(0, buf, 1, &sig);
+	mtty_model_host_break(&m, 0);
+	CHECK_EQ(mtty_uart_host_rx_room(&uarts[0]), 0, "break pending: no room");
+	CHECK_EQ(host_rx(0, buf + 1, 1, &sig), 0, "bytes wait behind it");
+	CHECK_EQ(rd(0, MTTY_UART_LSR) & (MTTY_LSR_OE | MTTY_LSR_BI), 0,
+		 "no overrun, nothing lost");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 7, "the byte");
+	CHECK_EQ(rd(0, MTTY_UART_LSR) & (MTTY_LSR_BI | MTTY_LSR_DR),
+		 MTTY_LSR_BI | MTTY_LSR_DR, "then the break");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 0, "its NUL");
+	CHECK_EQ(host_rx(0, buf + 1, 1, &sig), 1, "then the next byte");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 8, "in order");
+}
+
+TEST(host_loop_mode_and_reset)
+{
+	u8 out[4];
+	unsigned int sig;
+
+	setup(1, false);
+	mtty_model_set_backend(&m, 0, MTTY_BACKEND_TTY);
+	/* 8250 autoconfig's loop test must pass with a tty backend too */
+	wr(0, MTTY_UART_MCR, MTTY_MCR_LOOP);
+	wr(0, MTTY_UART_THR, 0x5a);
+	CHECK_EQ(host_tx(0, out, 4, &sig), 0, "loop mode: nothing for the host");
+	CHECK_EQ(mtty_uart_host_rx_room(&uarts[0]), 0, "nor from it");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 0x5a, "looped inside");
+	mtty_uart_host_events(&uarts[0]);
+	wr(0, MTTY_UART_MCR, MTTY_MCR_DTR | MTTY_MCR_RTS);
+	CHECK(mtty_uart_host_events(&uarts[0]) & MTTY_HOST_EV_RX_ROOM,
+	      "leaving loop mode wakes the host writer");
+	CHECK_EQ(mtty_uart_host_rx_room(&uarts[0]), 1, "room again");
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	CHECK(mtty_uart_host_events(&uarts[0]) & MTTY_HOST_EV_RX_ROOM,
+	      "a FIFO mode change (receiver cleared) wakes it too");
+	CHECK_EQ(mtty_uart_host_rx_room(&uarts[0]), 16, "FIFO room");
+	mtty_model_host_set_lines(&m, 0, MTTY_HOST_RTS);
+	mtty_uart_host_events(&uarts[0]);
+	wr(0, MTTY_UART_THR, 0x33);
+
+	mtty_model_reset(&m);
+	CHECK_EQ(uarts[0].backend, MTTY_BACKEND_TTY, "backend survives reset");
+	CHECK_EQ(uarts[0].host_mcr, MTTY_HOST_RTS, "host lines survive");
+	CHECK_EQ(mtty_uart_host_lines(&uarts[0]), MTTY_HOST_RTS,
+		 "guest lines dropped");
+	CHECK_EQ(mtty_uart_host_events(&uarts[0]),
+		 MTTY_HOST_EV_MCTRL | MTTY_HOST_EV_RX_ROOM, "host told");
+	CHECK_EQ(host_tx(0, out, 4, &sig), 0, "TX FIFO cleared by reset");
+	CHECK_EQ(rd(0, MTTY_UART_MSR), MTTY_MSR_CTS, "host RTS seen");
+	mtty_model_set_backend(&m, 0, MTTY_BACKEND_LOOPBACK);
+	CHECK_EQ(uarts[0].host_mcr, 0, "back to loopback: host lines gone");
+	CHECK(mtty_model_migratable(&m), "migratable again");
+}
+
 int main(void)
 {
 	RUN(uart_reset_values);
@@ -582,5 +857,11 @@ int main(void)
 	RUN(intx_automask);
 	RUN(msi_edges);
 	RUN(model_reset_clears_uarts);
+	RUN(host_loopback_default_untouched);
+	RUN(host_tx_guest_to_host);
+	RUN(host_rx_host_to_guest);
+	RUN(host_modem_null_modem);
+	RUN(host_break_both_ways);
+	RUN(host_loop_mode_and_reset);
 	return UNIT_DONE("unit");
 }
