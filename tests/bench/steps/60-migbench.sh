@@ -287,7 +287,13 @@ scenario() {
 		return 0
 	fi
 	# the guest finishes its stream and powers off
-	wait_exit "$_cur" $((SECS + 300)) || notok "$_w: guest did not finish"
+	if ! wait_exit "$_cur" $((SECS + 300)); then
+		if [ "$_drv" = ours ]; then
+			notok "$_w: guest did not finish"
+		else
+			comment "$_w: guest did not finish (recorded, not asserted)"
+		fi
+	fi
 	_res=$(con "$_cur" | grep '^# BENCH guest tag=' | tail -n1)
 	_res=${_res#\# BENCH guest }
 	bench migstream drv="$_drv" round="$_r" migrations="$_cnt" "${_res:-missing=1}"
