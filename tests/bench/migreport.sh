@@ -15,7 +15,7 @@ set -euo pipefail
 RAW=$1 KVER=$2 OUT=$3 NOTES=${4:-}
 grep -q '^BENCH mig ' "$RAW" || { echo "migreport.sh: no migration records in $RAW" >&2; exit 1; }
 
-COLS=drv,round,scen,k,status,downtime_ms,total_ms,setup_ms,ram_kb,syncs,vfio_kb,pre_bytes,pre_reads,stop_bytes,stop_reads,iters,empty,pending_stop,complete_ret,load_bytes,load_chunks,streaming
+COLS=drv,round,scen,k,status,downtime_ms,total_ms,setup_ms,ram_kb,syncs,vfio_kb,pre_bytes,pre_reads,stop_bytes,stop_reads,iters,empty,pending_stop,complete_ret,bufsize,load_bytes,load_chunks,streaming
 awk -v cols="$COLS" -v kver="$KVER" '
 BEGIN { n = split(cols, C, ","); printf "kernel"; for (i = 1; i <= n; i++) printf ",%s", C[i]; print "" }
 $2 == "mig" {
@@ -73,6 +73,7 @@ $2 == "mig" {
 		push(g SUBSEP "stop", F["stop_bytes"]); push(g SUBSEP "stopr", F["stop_reads"])
 		push(g SUBSEP "it", F["iters"]); push(g SUBSEP "pend", F["pending_stop"])
 		push(g SUBSEP "load", F["load_bytes"]); push(g SUBSEP "chunks", F["load_chunks"])
+		push(g SUBSEP "buf", F["bufsize"])
 		push(g SUBSEP "down", F["downtime_ms"]); push(g SUBSEP "total", F["total_ms"])
 		push(g SUBSEP "setup", F["setup_ms"]); push(g SUBSEP "ram", F["ram_kb"])
 		push(g SUBSEP "sync", F["syncs"])
@@ -90,18 +91,20 @@ $2 == "mig" {
 		print "Per migration, median (min-max) over the completed migrations. *bytes* = pre-copy + stop-copy"
 		print "bytes QEMU read from the device (`vfio_save_block`); *reads* = reads that returned data;"
 		print "*iterations* = `vfio_save_iterate` calls; *announced* = the stop-copy size the driver"
-		print "reported last (`vfio_state_pending_exact`); *loaded* = bytes written into the"
+		print "reported last (`vfio_state_pending_exact`); *buffer* = QEMU\x27s read buffer"
+		print "(`vfio_save_setup`: the data size the driver announced at setup, at most 1 MiB; a"
+		print "stop-copy state larger than it takes more reads); *loaded* = bytes written into the"
 		print "destination device (`vfio_load_state_device_data`)."
 		print ""
-		print "| scenario | driver | completed | bytes | pre-copy bytes (reads) | stop-copy bytes (reads) | iterations | announced | loaded |"
-		print "|---|---|---|---|---|---|---|---|---|"
+		print "| scenario | driver | completed | bytes | pre-copy bytes (reads) | stop-copy bytes (reads) | iterations | announced | buffer | loaded |"
+		print "|---|---|---|---|---|---|---|---|---|---|"
 		for (i = 1; i <= ns; i++) for (d = 1; d <= 2; d++) {
 			dv = d == 1 ? "ours" : "sample"; g = so[i] SUBSEP dv
 			if (!(g in tot)) continue
-			printf "| %s | %s | %d/%d | %s | %s (%s) | %s (%s) | %s | %s | %s |\n", so[i], dv,
+			printf "| %s | %s | %d/%d | %s | %s (%s) | %s (%s) | %s | %s | %s | %s |\n", so[i], dv,
 				done[g], tot[g], rng(g SUBSEP "dev"), rng(g SUBSEP "pre"), rng(g SUBSEP "prer"),
 				rng(g SUBSEP "stop"), rng(g SUBSEP "stopr"), rng(g SUBSEP "it"),
-				rng(g SUBSEP "pend"), rng(g SUBSEP "load")
+				rng(g SUBSEP "pend"), rng(g SUBSEP "buf"), rng(g SUBSEP "load")
 		}
 		print ""
 		print "## QEMU figures (clocks under TCG: secondary)"

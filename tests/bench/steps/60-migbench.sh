@@ -75,7 +75,7 @@ rm -rf "$W"
 mkdir -p "$W"
 
 # trace events of the figures (log backend into -D FILE)
-printf '%s\n' vfio_save_block vfio_save_block_precopy_empty_hit \
+printf '%s\n' vfio_save_setup vfio_save_block vfio_save_block_precopy_empty_hit \
 	vfio_save_iterate vfio_save_complete_precopy vfio_state_pending_exact \
 	vfio_migration_set_state vfio_load_state_device_data >"$W/events"
 
@@ -141,6 +141,8 @@ info_val() {
 
 # save_stats FILE FROM: device figures from the source's trace after line
 # FROM: pre_bytes pre_reads stop_bytes stop_reads iters empty pend_stop ret
+# bufsize (QEMU's read buffer: the data size the driver announced at setup,
+# at most 1 MiB)
 save_stats() {
 	awk -v from="$2" '
 		function num(key,   s) {
@@ -158,8 +160,9 @@ save_stats() {
 		$1 == "vfio_save_block_precopy_empty_hit" { em++ }
 		$1 == "vfio_state_pending_exact" { ps = num("stopcopy size") }
 		$1 == "vfio_save_complete_precopy" { ret = num("ret") }
-		END { printf "%d %d %d %d %d %d %d %s\n", pb, pr, sb, sr, it, em,
-			ps == "" ? -1 : ps, ret == "" ? "none" : ret }' "$1"
+		$1 == "vfio_save_setup" { buf = num("data buffer size") }
+		END { printf "%d %d %d %d %d %d %d %s %d\n", pb, pr, sb, sr, it, em,
+			ps == "" ? -1 : ps, ret == "" ? "none" : ret, buf == "" ? -1 : buf }' "$1"
 }
 
 # load_stats FILE: bytes and chunks written into the destination's data fd
@@ -218,7 +221,7 @@ migrate() {
 		vfio_kb="$(info_val "$_info" "vfio device transferred")" \
 		pre_bytes="$5" pre_reads="$6" stop_bytes="$7" stop_reads="$8" \
 		iters="$9" empty="${10}" pending_stop="${11}" complete_ret="${12}" \
-		load_bytes="${13}" load_chunks="${14}" streaming="$_streaming"
+		bufsize="${13}" load_bytes="${14}" load_chunks="${15}" streaming="$_streaming"
 	if [ "$_st" != completed ]; then
 		printf '%s\n' "$_info" | sed 's/^/# info migrate: /'
 		show_qemu "$_s"
@@ -228,10 +231,10 @@ migrate() {
 	fi
 	check_eq "$_what: destination running" 1 "$_run" || { show_qemu "$_d"; return 1; }
 	_saved=$(($5 + $7))
-	if [ "$_saved" -gt 0 ] && [ "$_saved" -eq "${13}" ]; then
+	if [ "$_saved" -gt 0 ] && [ "$_saved" -eq "${14}" ]; then
 		ok "$_what: completed, device state $_saved bytes saved ($5 pre-copy in $6 reads, $7 stop-copy in $8 reads) = bytes loaded, downtime $(info_val "$_info" downtime) ms"
 	else
-		notok "$_what: device state saved $_saved bytes ($5 + $7), loaded ${13}"
+		notok "$_what: device state saved $_saved bytes ($5 + $7), loaded ${14}"
 	fi
 	hmp_to "$_s" quit >/dev/null
 	if wait_exit "$_s" 30; then
