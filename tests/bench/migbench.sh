@@ -63,6 +63,8 @@ gcc -static -O2 -Wall -Wextra -Werror -pthread -I"$REPO/tests/lib" \
 make -C "$REPO" -s build/hmp
 
 DATE=$(date +%Y-%m-%d)
+# what the VM run is made of (HEAD may move while it waits for the lock)
+GITREV=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?')
 total_pass=0 total_fail=0
 
 run_kernel() {
@@ -100,7 +102,7 @@ run_kernel() {
 	fi
 	{
 		echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), host: $(nproc) CPUs, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-		echo "- our module: \`build/$line/driver/mtty.ko\` (version $(cat "$REPO/VERSION" 2>/dev/null || echo '?'), git $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?'))"
+		echo "- our module: \`build/$line/driver/mtty.ko\` (version $(cat "$REPO/VERSION" 2>/dev/null || echo '?'), git $GITREV at the start)"
 		echo "- sample: \`samples/vfio-mdev/mtty.c\` from $(dpkg-query -W -f '${Package} ${Version}' linux-source-6.12 2>/dev/null || echo 'linux-source-6.12'), built out of tree for $kver (compat: $(cat "${sample%/*}/compat" 2>/dev/null || echo '?'))"
 		echo "- VM run: $((t1 - t0)) s including the wait for the VM lock; test cases: $pass passed, $fail failed (console log: \`${consolelog#"$REPO"/}\`)"
 		echo "- parameters: \`$append\`"
