@@ -23,11 +23,11 @@ bench: modules
 	tests/bench/bench.sh --kernels "$(KERNELS)" $(BENCH_ARGS)
 	$(MAKE) bench-mig
 
-bench-mig:
+bench-mig: deps
 	@for k in $(MIGBENCH_KERNELS); do scripts/build-module.sh $$k || exit 1; done
 	tests/bench/migbench.sh --kernels "$(MIGBENCH_KERNELS)" $(MIGBENCH_ARGS)
 
-bench-mig-smoke:
+bench-mig-smoke: deps
 	@for k in $(firstword $(MIGBENCH_KERNELS)); do scripts/build-module.sh $$k || exit 1; done
 	tests/bench/migbench.sh --smoke --kernels "$(firstword $(MIGBENCH_KERNELS))" $(MIGBENCH_ARGS)
 
