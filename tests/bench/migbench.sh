@@ -69,6 +69,9 @@ total_pass=0 total_fail=0
 
 run_kernel() {
 	local line=$1 ko sample env kver prefix raw out append consolelog t0 t1 rc=0 pass fail
+	local l2arg=()
+	# the streaming guest's /init (the idle VM boots no guest kernel)
+	[ "$STREAM" -eq 0 ] || l2arg=(--l2init "$BUILD/l2bench")
 	ko=$REPO/build/$line/driver/mtty.ko
 	[ -f "$ko" ] || die "$ko missing (scripts/build-module.sh $line)"
 	sample=$("$BENCH_DIR/sample.sh" "$line")
@@ -83,7 +86,7 @@ run_kernel() {
 	log "$line: booting L1 ($kver) once the VM lock is free"
 	t0=$(date +%s)
 	"$REPO/tests/vm/run.sh" --kernel "$line" -q --qemu10 --ko "$ko" \
-		--sample-ko "$sample" --bin "$REPO/build/hmp" --l2init "$BUILD/l2bench" \
+		--sample-ko "$sample" --bin "$REPO/build/hmp" "${l2arg[@]}" \
 		--extra-steps "$BENCH_DIR/steps" --steps 60-migbench \
 		--append "$append" >"$out" 2>&1 || rc=$?
 	t1=$(date +%s)

@@ -62,7 +62,11 @@ KV=$(uname -r)
 bench() { echo "# BENCH $*"; }
 uptime_s() { cut -d. -f1 /proc/uptime; }
 
-for f in "$QEMU10" "$HMP" "$SAMPLE_KO" /l2/vmlinux /l2/initramfs.cpio; do
+# the L2 payload only for the streaming guest (idle needs no guest kernel)
+need="$QEMU10 $HMP"
+case " $DRIVERS " in *" sample "*) need="$need $SAMPLE_KO" ;; esac
+[ "$STREAM" -eq 0 ] || need="$need /l2/vmlinux /l2/initramfs.cpio"
+for f in $need; do
 	if [ ! -e "$f" ]; then
 		notok "migbench: $f missing (migbench.sh passes --qemu10, --bin build/hmp, --sample-ko, --l2init)"
 		exit 0
