@@ -96,12 +96,12 @@ $2 == "mig" {
 		print "stop-copy state larger than it takes more reads); *loaded* = bytes written into the"
 		print "destination device (`vfio_load_state_device_data`)."
 		print ""
-		print "| scenario | driver | completed | bytes | pre-copy bytes (reads) | stop-copy bytes (reads) | iterations | announced | buffer | loaded |"
-		print "|---|---|---|---|---|---|---|---|---|---|"
+		print "| scenario | driver | completed | bytes | pre-copy bytes | pre-copy reads | stop-copy bytes | stop-copy reads | iterations | announced | buffer | loaded |"
+		print "|---|---|---|---|---|---|---|---|---|---|---|---|"
 		for (i = 1; i <= ns; i++) for (d = 1; d <= 2; d++) {
 			dv = d == 1 ? "ours" : "sample"; g = so[i] SUBSEP dv
 			if (!(g in tot)) continue
-			printf "| %s | %s | %d/%d | %s | %s (%s) | %s (%s) | %s | %s | %s | %s |\n", so[i], dv,
+			printf "| %s | %s | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", so[i], dv,
 				done[g], tot[g], rng(g SUBSEP "dev"), rng(g SUBSEP "pre"), rng(g SUBSEP "prer"),
 				rng(g SUBSEP "stop"), rng(g SUBSEP "stopr"), rng(g SUBSEP "it"),
 				rng(g SUBSEP "pend"), rng(g SUBSEP "buf"), rng(g SUBSEP "load")
