@@ -18,6 +18,10 @@
 # stderr.  Kernels newer than Debian 12 (KROOT_SUITE in their kernel.sh
 # env file: trixie, trixie-backports, unstable) are built in the cached
 # build root of their release (scripts/build-root.sh), like our module.
+# Built from the 6.12 source, the sample builds for 7.3 (trixie-backports)
+# but QEMU 10 cannot use it there ("failed to get region 0 info: Invalid
+# argument", tests/bench/steps/60-migbench.sh, 2026-12-01): kernels that
+# new need the sample of their own source.
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
