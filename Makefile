@@ -102,11 +102,13 @@ vm-test: modules tools
 check: deps
 	@scripts/check.sh
 
-# every kernel line in every VM kind, and the package VM test on both
-# lines of Debian 12 and of Debian 13 (see docs/testing.md for the last run)
+# every kernel line in every VM kind, the package VM test on both lines
+# of Debian 12 and of Debian 13, and the two-host Ansible run (make
+# fleet-test, mk/fleet.mk); see docs/testing.md for the last run
 check-full: deps
-	@MTTY_FULL=1 scripts/check.sh
-	@$(MAKE) pkg-vm-test RUNS="bookworm:6.1 bookworm:6.12 trixie:trixie trixie:trixie-backports"
+	@rc=0; MTTY_FULL=1 scripts/check.sh || rc=1; \
+	$(MAKE) pkg-vm-test RUNS="bookworm:6.1 bookworm:6.12 trixie:trixie trixie:trixie-backports" || rc=1; \
+	$(MAKE) fleet-test || rc=1; exit $$rc
 
 # The operator-stack VM test (systemd, udev, mdevctl, libvirt on a booted
 # Debian image); make check runs it on one line of Debian 12 and one of

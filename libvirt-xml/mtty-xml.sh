@@ -7,7 +7,7 @@
 #   mtty-xml.sh -u UUID -n NAME [-t mtty-1|mtty-2] [-o OUTDIR]
 #               [-k KERNEL -i INITRD [-c CMDLINE] | -d DISK [-f qcow2|raw]]
 #               [-s SERIALLOG] [-m MEMORY_MIB] [-v kvm|qemu] [-S SLOT]
-#               [-P PARENT]
+#               [-P PARENT] [-M]
 #
 # Writes OUTDIR/NAME-hostdev.xml (virsh attach-device/detach-device),
 # OUTDIR/NAME-domain.xml (virsh define; the domain NAME with the device)
@@ -15,7 +15,12 @@
 # mtty-2, OUTDIR ., boot disk /var/lib/libvirt/images/NAME.qcow2 unless a
 # kernel is given, serial console on a pty unless -s, 512 MiB, kvm, PCI
 # slot 5 (00:05.0, as in the mtty documentation), parent mtty_mtty (the
-# name libvirt gives the mtty parent).  Prints the files written.
+# name libvirt gives the mtty parent).  -M makes the domain migratable
+# (virsh save/restore, virsh migrate; QEMU >= 8.1): the card gets the alias
+# ua-mtty0 and a <qemu:override> sets its vfio-pci properties
+# enable-migration=on and x-device-dirty-page-tracking=off; a serial log
+# (-s) is opened with append='on' (a restored QEMU would truncate it).
+# Prints the files written.
 set -eu
 
 die() {
@@ -27,8 +32,8 @@ usage() { sed -n '/^#   mtty-xml.sh/,/^#$/{s/^# \{0,1\}//;p}' "$0" >&2; exit 2; 
 here=$(cd "$(dirname "$0")" && pwd)
 TEMPLATES=${MTTY_XML_TEMPLATES:-$here}
 uuid='' name='' type=mtty-2 out=. kernel='' initrd='' cmdline='console=ttyS0'
-disk='' diskfmt=qcow2 serial='' memory=512 virt=kvm slot=5 parent=mtty_mtty
-while getopts u:n:t:o:k:i:c:d:f:s:m:v:S:P:h opt; do
+disk='' diskfmt=qcow2 serial='' memory=512 virt=kvm slot=5 parent=mtty_mtty mig=''
+while getopts u:n:t:o:k:i:c:d:f:s:m:v:S:P:Mh opt; do
 	case $opt in
 	u) uuid=$OPTARG ;;
 	n) name=$OPTARG ;;
@@ -44,6 +49,7 @@ while getopts u:n:t:o:k:i:c:d:f:s:m:v:S:P:h opt; do
 	v) virt=$OPTARG ;;
 	S) slot=$OPTARG ;;
 	P) parent=$OPTARG ;;
+	M) mig=1 ;;
 	*) usage ;;
 	esac
 done
@@ -74,11 +80,19 @@ else
 fi
 # the serial block to drop
 if [ -n "$serial" ]; then nserial=serialpty; else nserial=serialfile; fi
+# the migration blocks and attributes (-M)
+if [ -n "$mig" ]; then
+	dropmig=none qemuns=" xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"
+	append=" append='on'"
+else
+	dropmig=migration qemuns='' append=''
+fi
 
 # fill TEMPLATE: substitute, drop the unused BEGIN/END blocks, keep the rest
 fill() {
 	sed -e "/<!-- BEGIN $drop -->/,/<!-- END $drop -->/d" \
 		-e "/<!-- BEGIN $nserial -->/,/<!-- END $nserial -->/d" \
+		-e "/<!-- BEGIN $dropmig -->/,/<!-- END $dropmig -->/d" \
 		-e '/<!-- BEGIN [a-z]* -->/d' -e '/<!-- END [a-z]* -->/d' \
 		-e "s|@UUID@|$uuid|g" -e "s|@UUID_@|$(echo "$uuid" | tr - _)|g" \
 		-e "s|@NAME@|$name|g" -e "s|@TYPE@|$type|g" -e "s|@PARENT@|$parent|g" \
@@ -86,7 +100,8 @@ fill() {
 		-e "s|@SLOTHEX@|$slothex|g" -e "s|@KERNEL@|$kernel|g" \
 		-e "s|@INITRD@|$initrd|g" -e "s|@CMDLINE@|$cmdline|g" \
 		-e "s|@DISK@|$disk|g" -e "s|@DISKFORMAT@|$diskfmt|g" \
-		-e "s|@SERIALLOG@|$serial|g" "$TEMPLATES/$1"
+		-e "s|@SERIALLOG@|$serial|g" -e "s|@QEMUNS@|$qemuns|g" \
+		-e "s|@APPEND@|$append|g" "$TEMPLATES/$1"
 }
 
 mkdir -p "$out"

@@ -20,8 +20,10 @@ cd "$top" || exit 1
 # is short for bookworm:L ...).  `make check-full` (MTTY_FULL=1) runs every
 # line in every VM kind; `make check` a covering subset that fits its 35
 # minutes: the L1 suite and nested guest on 6.1 and 7.x, the QEMU 10
-# migration on 7.x, the operator stack on Debian 12 (6.12) and on Debian 13
-# (6.12).
+# migration on both, the VFIO client suite (region info, resample, the
+# migration state machine and golden streams; CLIENT_STEPS) on every other
+# line (CLIENT_LINES: 6.12, trixie, unstable), the operator stack on Debian
+# 12 (6.12) and on Debian 13 (6.12).
 BUILD_KERNELS=${BUILD_KERNELS:-6.1 6.12 trixie trixie-backports unstable}
 if [ -n "${MTTY_FULL:-}" ]; then
 	VM_LINES=${VM_LINES:-$BUILD_KERNELS}
@@ -30,6 +32,15 @@ else
 	VM_LINES=${VM_LINES:-6.1 trixie-backports}
 	sysvm_default="bookworm:6.12 trixie:trixie"
 fi
+# CLIENT_LINES: the lines booted for the VFIO client steps only (every
+# built line not in VM_LINES, unless set); VFIO_BYTES there: 64 KiB
+if [ -z "${CLIENT_LINES+set}" ]; then
+	CLIENT_LINES=
+	for k in $BUILD_KERNELS; do
+		case " $VM_LINES " in *" $k "*) ;; *) CLIENT_LINES="$CLIENT_LINES $k" ;; esac
+	done
+fi
+CLIENT_STEPS=${CLIENT_STEPS:-00-smoke,20-sysfs,30-vfio,32-resample,35-mig}
 if [ -z "${SYSVM_RUNS:-}" ] && [ -n "${SYSVM_LINES:-}" ]; then
 	# shellcheck disable=SC2086 # a list
 	SYSVM_RUNS=$(printf 'bookworm:%s ' $SYSVM_LINES)
@@ -90,7 +101,7 @@ build_modules() {
 	local k n=0 bad=0 t0 lines=" $BUILD_KERNELS "
 	# the VM phases need their kernels' modules even if not in BUILD_KERNELS
 	# shellcheck disable=SC2086 # a list
-	for k in $VM_LINES $(printf '%s\n' $SYSVM_RUNS | sed 's/^[^:]*://'); do
+	for k in $VM_LINES $CLIENT_LINES $(printf '%s\n' $SYSVM_RUNS | sed 's/^[^:]*://'); do
 		case $lines in *" $k "*) ;; *) lines="$lines$k " ;; esac
 	done
 	for k in $lines; do
@@ -151,7 +162,7 @@ phase security tests/fuzz/security.sh
 if [ -n "${MTTY_FULL:-}" ]; then
 	MIGRATE_LINES=${MIGRATE_LINES:-$VM_LINES}
 else
-	MIGRATE_LINES=${MIGRATE_LINES:-trixie-backports}
+	MIGRATE_LINES=${MIGRATE_LINES:-6.1 trixie-backports}
 fi
 other_steps=$(cd tests/vm/steps && for f in [0-9]*.sh; do
 	n=${f#*-}
@@ -167,6 +178,12 @@ for k in $VM_LINES; do
 		--ko "build/$k/driver/mtty.ko" --bin build/vfio_client \
 		--bin build/vfio_fuzz --bin build/vfio_mig \
 		--bin build/vfio_resample --bin build/hmp --l2init build/l2init
+done
+# The VFIO client steps on the other lines: each is booted once
+for k in $CLIENT_LINES; do
+	phase "vm-$k-client" tests/vm/run.sh --kernel "$k" -q --steps "$CLIENT_STEPS" \
+		--append VFIO_BYTES=65536 --ko "build/$k/driver/mtty.ko" \
+		--bin build/vfio_client --bin build/vfio_mig --bin build/vfio_resample
 done
 # The operator stack on a booted Debian 12 or 13 systemd host (issues 3,
 # 11): the package installed with make install, systemd/udev/mdevctl/

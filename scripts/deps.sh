@@ -15,6 +15,7 @@ PKGS=(
 	mmdebstrap e2fsprogs libvirt0 libxml2-utils
 	linux-source-6.12
 	python3 python3-yaml python3-nova python3-oslo.config python3-libvirt nodejs
+	ansible-core ansible-lint openssh-client
 )
 # npm for the fleet checks (tests/fleet): Debian's package, unless an npm
 # came with another nodejs (NodeSource's nodejs ships npm and conflicts

@@ -10,7 +10,9 @@
 #    tests/fleet/nova_mdev.py runs Nova's libvirt driver on mtty's parent;
 #  - KubeVirt: the CR and VirtualMachine as typed TypeScript constants
 #    (tests/fleet/kubevirt_ts.py) checked by tsc --strict against
-#    @kubevirt-ui-ext/kubevirt-api, with negative cases that must fail.
+#    @kubevirt-ui-ext/kubevirt-api, with negative cases that must fail;
+#  - Ansible: the playbook through ansible-lint (production profile) and
+#    ansible-playbook --syntax-check; make fleet-test runs it for real.
 # npm packages: tests/fleet/package.json + package-lock.json, installed with
 # npm ci into $MTTY_CACHE/npm/<versions>-<lock hash> (MTTY_CACHE defaults
 # to /var/cache/mtty).  A check that cannot run fails.
@@ -47,7 +49,7 @@ mkdir -p "$work"
 npm_pkg=()
 command -v npm >/dev/null || npm_pkg=(npm)
 if ! scripts/deps.sh python3 python3-yaml python3-nova python3-oslo.config \
-	python3-libvirt nodejs "${npm_pkg[@]}" >"$work/deps.log" 2>&1; then
+	python3-libvirt nodejs ansible-core ansible-lint "${npm_pkg[@]}" >"$work/deps.log" 2>&1; then
 	sed 's/^/# /' "$work/deps.log"
 	notok "fleet check tools installed (scripts/deps.sh)"
 	finish
@@ -96,6 +98,33 @@ rc=$?
 tap "$work/nova_mdev.txt"
 [ "$rc" -eq 0 ] || notok "tests/fleet/nova_mdev.py exited $rc"
 echo "# nova_mdev.py: $(($(date +%s) - t0))s"
+
+# ---- Ansible: the playbook by Ansible's own linter and parser ----
+playbook=examples/fleet/ansible/mtty-hosts.yml
+if (cd "$(dirname "$playbook")" && ansible-lint --offline -p "$(basename "$playbook")") \
+	>"$work/ansible-lint.log" 2>&1; then
+	ok "ansible-lint accepts $playbook"
+else
+	sed 's/^/# /' "$work/ansible-lint.log"
+	notok "ansible-lint accepts $playbook"
+fi
+if ANSIBLE_LOCALHOST_WARNING=0 ansible-playbook -i localhost, --syntax-check \
+	"$playbook" >"$work/ansible-syntax.log" 2>&1; then
+	ok "ansible-playbook --syntax-check $playbook"
+else
+	sed 's/^/# /' "$work/ansible-syntax.log"
+	notok "ansible-playbook --syntax-check $playbook"
+fi
+# a misplaced keyword must be refused by the parser
+sed 's/^  become: true/  becme: true/' "$playbook" >"$work/neg-playbook.yml"
+if cmp -s "$work/neg-playbook.yml" "$playbook"; then
+	notok "negative playbook differs from $playbook (becme)"
+elif ANSIBLE_LOCALHOST_WARNING=0 ansible-playbook -i localhost, --syntax-check \
+	"$work/neg-playbook.yml" >"$work/ansible-neg.log" 2>&1; then
+	notok "ansible-playbook --syntax-check refuses an unknown play keyword (becme)"
+else
+	ok "ansible-playbook --syntax-check refuses an unknown play keyword (becme)"
+fi
 
 # ---- KubeVirt: typed manifests ----
 t0=$(date +%s)

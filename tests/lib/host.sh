@@ -362,3 +362,89 @@ tally_finish() {
 	echo "$name: $p passed, $f failed"
 	[ "$f" -eq 0 ] && [ "$p" -gt 0 ]
 }
+
+# local_mirror: the flat apt repository of WANT (a list of packages) and
+# everything they pull in that the image lacks, resolved against the
+# image's dpkg status ($STATUS) and cached as $MTTY_CACHE/pkgvm/repo-<kver>-
+# <key>; sets REPO.  Uses the caller's SUITE, LINE, TAG, IMG, KVER and OUT
+# (logs).  bookworm: resolved with the host's apt (a Debian 12 host); other
+# releases: a private apt configuration of the image's own sources (plus
+# the line's backports suite) in $MTTY_CACHE/pkgvm/apt-<tag>/.  The kernel
+# debs tests/vm/kernel.sh downloaded ($MTTY_CACHE/debs) are reused.
+# (tests/pkg/vm-test.sh, tests/fleet/ansible-test.sh)
+# shellcheck disable=SC2034,SC2153 # REPO: for the caller; WANT, STATUS: from it
+local_mirror() {
+	# APTOPT: how apt resolves WANT against the image.  bookworm: the host's own
+	# apt (a Debian 12 host); other releases: a private apt configuration with
+	# the image's own sources (and the kernel line's backports suite), lists
+	# refreshed once a day; the host's sources are never read or changed.
+	APTOPT=()
+	LISTS=/var/lib/apt/lists
+	if [ "$SUITE" != bookworm ]; then
+		A=$MTTY_CACHE/pkgvm/apt-$TAG
+		mkdir -p "$A/lists/partial" "$A/archives/partial"
+		debugfs -R 'cat /etc/apt/sources.list' "$IMG" 2>/dev/null | grep '^deb ' >"$A/sources.list.tmp" ||
+			die "cannot read the image's /etc/apt/sources.list (debugfs)"
+		case $LINE in
+		*-backports)
+			bpo=$(sed -n "1s/^\(deb [^ ]*\) [^ ]* /\1 $LINE /p" "$A/sources.list.tmp")
+			echo "$bpo" >>"$A/sources.list.tmp"
+			;;
+		esac
+		if ! cmp -s "$A/sources.list.tmp" "$A/sources.list"; then
+			mv -f "$A/sources.list.tmp" "$A/sources.list"
+			rm -f "$A/.updated"
+		else
+			rm -f "$A/sources.list.tmp"
+		fi
+		APTOPT=(-o "Dir::Etc::sourcelist=$A/sources.list" -o "Dir::Etc::sourceparts=/nonexistent"
+			-o "Dir::State::Lists=$A/lists" -o "Dir::Cache=$A" -o "Dir::Cache::archives=$A/archives"
+			-o "Dir::Cache::pkgcache=$A/pkgcache.bin" -o "Dir::Cache::srcpkgcache=$A/srcpkgcache.bin"
+			-o "APT::Sandbox::User=root" -o "Acquire::Languages=none")
+		if [ -z "$(find "$A/.updated" -mmin -1440 2>/dev/null)" ]; then
+			log "apt-get update for the $SUITE image's sources (private configuration $A)"
+			if flock "$A/.lock" apt-get "${APTOPT[@]}" -o Dir::State::status=/dev/null -q update >"$OUT/apt-update.log" 2>&1; then
+				touch "$A/.updated"
+			else
+				[ -e "$A/.updated" ] || { cat "$OUT/apt-update.log" >&2; die "apt-get update of $A failed"; }
+				log "warning: apt-get update of $A failed; using old lists"
+			fi
+		fi
+		LISTS=$A/lists
+	fi
+	KEY=$({ echo "$SUITE $WANT"; sha256sum <"$STATUS"; stat -c '%Y %s' "$LISTS"/*_Packages* 2>/dev/null; } |
+		sha_stdin | cut -c1-16)
+	REPO=$MTTY_CACHE/pkgvm/repo-$KVER-$KEY
+	# shellcheck disable=SC2317,SC2086 # run through with_lock; WANT is a list
+	build_repo() {
+		local tmp f
+		[ -s "$REPO/Packages" ] && return 0
+		tmp=$MTTY_CACHE/pkgvm/.repo.$$
+		rm -rf "$tmp"
+		mkdir -p "$tmp/partial"
+		# reuse the kernel debs tests/vm/kernel.sh downloaded
+		for f in "$MTTY_CACHE"/debs/*"$KVER"*.deb "$MTTY_CACHE"/debs/linux-kbuild-*.deb; do
+			[ -e "$f" ] || continue
+			cp -l "$f" "$tmp/" 2>/dev/null || cp "$f" "$tmp/"
+		done
+		log "resolving $WANT against the image (apt-get --download-only)"
+		apt-get "${APTOPT[@]}" install --download-only -y -q --no-install-recommends \
+			-o Dir::State::status="$STATUS" -o Dir::Cache::archives="$tmp/" \
+			-o Debug::NoLocking=1 $WANT >"$OUT/repo.log" 2>&1 ||
+			{ cat "$OUT/repo.log" >&2; die "cannot resolve $WANT"; }
+		rm -rf "$tmp/partial" "$tmp/lock"
+		# only what apt chose (drop the other kernel's seeded debs)
+		sed -n 's/^Inst \([^ ]*\) .*/\1/p' <(apt-get "${APTOPT[@]}" install -s -q --no-install-recommends \
+			-o Dir::State::status="$STATUS" -o Debug::NoLocking=1 $WANT 2>/dev/null) |
+			sort -u >"$tmp/.chosen"
+		for f in "$tmp"/*.deb; do
+			grep -qxF "$(dpkg-deb -f "$f" Package)" "$tmp/.chosen" || rm -f "$f"
+		done
+		(cd "$tmp" && dpkg-scanpackages -m . /dev/null >Packages 2>/dev/null)
+		rm -f "$tmp/.chosen"
+		rm -rf "$REPO"
+		mv "$tmp" "$REPO"
+	}
+	mkdir -p "$MTTY_CACHE/pkgvm"
+	with_lock "pkgvm-repo" build_repo
+}

@@ -78,11 +78,28 @@ check "mtty-udev: rejects a non-numeric group" [ "$(rc "$UH" is-mtty-group '../7
 X=$T/xml
 if make -s -C "$TOP" xml UUID="$U" NAME=demo XMLOUT="$X" >/dev/null &&
 	make -s -C "$TOP" xml UUID="$U" NAME=kb XMLOUT="$X" \
-		XMLARGS="-v qemu -k /boot/vmlinux -i /boot/initrd -s /var/log/kb.log" >/dev/null; then
-	ok "make xml writes hostdev, domain and nodedev XML"
+		XMLARGS="-v qemu -k /boot/vmlinux -i /boot/initrd -s /var/log/kb.log" >/dev/null &&
+	make -s -C "$TOP" xml UUID="$U" NAME=mig XMLOUT="$X" \
+		XMLARGS="-M -v qemu -k /boot/vmlinux -i /boot/initrd -s /var/log/mig.log" >/dev/null; then
+	ok "make xml writes hostdev, domain and nodedev XML (also migratable, -M)"
 else
 	notok "make xml"
 fi
+# -M (migratable, the domain of the sysvm save/restore test): the card's
+# user alias, the <qemu:override> of its vfio-pci properties, the serial
+# log appended to; without -M none of it
+mig_xml_ok() {
+	local q="//*[local-name()='override']/*[local-name()='device'][@alias='ua-mtty0']/*[local-name()='frontend']/*[local-name()='property']"
+	[ "$(xmllint --xpath 'string(//hostdev/alias/@name)' "$1")" = ua-mtty0 ] &&
+		[ "$(xmllint --xpath "string(${q}[@name='enable-migration'][@type='string']/@value)" "$1")" = on ] &&
+		[ "$(xmllint --xpath "string(${q}[@name='x-device-dirty-page-tracking'][@type='string']/@value)" "$1")" = off ] &&
+		[ "$(xmllint --xpath "namespace-uri(//*[local-name()='override'])" "$1")" = http://libvirt.org/schemas/domain/qemu/1.0 ] &&
+		[ "$(xmllint --xpath 'string(//serial/source/@append)' "$1")" = on ]
+}
+no_mig_xml() { ! grep -Eq "override|ua-mtty0|append=|xmlns:qemu" "$1"; }
+check "mtty-xml.sh -M: hostdev alias ua-mtty0, qemu:override enable-migration=on and x-device-dirty-page-tracking=off, serial append='on'" \
+	mig_xml_ok "$X/mig-domain.xml"
+check "mtty-xml.sh without -M: no override, alias or append" no_mig_xml "$X/kb-domain.xml"
 check "mtty-xml.sh refuses a bad UUID" [ "$(rc "$TOP/libvirt-xml/mtty-xml.sh" -u 1234 -n x -o "$X")" = 2 ]
 check "mtty-xml.sh refuses an unknown type" [ "$(rc "$TOP/libvirt-xml/mtty-xml.sh" -u "$U" -n x -t mtty-3 -o "$X")" = 2 ]
 check "generated XML is well-formed" xmllint --noout "$X"/*.xml
@@ -139,7 +156,7 @@ for set in "9.0 (Debian 12):$R90" "11.3 (Debian 13):$R113"; do
 		fi
 		continue
 	fi
-	for f in "$X"/demo-domain.xml "$X"/kb-domain.xml; do
+	for f in "$X"/demo-domain.xml "$X"/kb-domain.xml "$X"/mig-domain.xml; do
 		check "libvirt $name schema: ${f##*/}" xmllint --noout --relaxng "$R/domain.rng" "$f"
 	done
 	check "libvirt $name schema: demo-nodedev.xml" xmllint --noout --relaxng "$R/nodedev.rng" "$X/demo-nodedev.xml"

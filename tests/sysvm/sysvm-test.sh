@@ -13,8 +13,10 @@
 #      define --auto of two devices; reboot
 #   3  both devices run again; mdevctl start/stop and its errors; callout;
 #      /dev/vfio permissions; libvirt node devices; a libvirt guest with an
-#      mtty device (microcom, hot-plug, unplug); systemctl stop refusing and
-#      stopping; driver-not-loaded error; start again; power off
+#      mtty device (microcom, hot-plug, unplug); where QEMU can migrate
+#      VFIO devices (Debian 13), virsh save / restore of a guest streaming
+#      through its card; systemctl stop refusing and stopping;
+#      driver-not-loaded error; start again; power off
 # Results go to /dev/ttyS1 ("ok - ..." / "not ok - ..." / "# ..."), then
 # "SYSVM-PHASE-N-DONE"; the last phase prints "SYSVM-DONE".
 # shellcheck disable=SC2016 # bash -c '...' scripts expand their own $1
@@ -281,6 +283,156 @@ callout_install_checks() {
 	check "... gone" [ ! -e "/etc/mdevctl.d/mtty/$U4" ]
 }
 
+# --- virsh save / virsh restore of a guest streaming through its mtty card
+# (one test case).  Only where QEMU's vfio-pci can migrate a VFIO migration
+# v2 device: its enable-migration property (QEMU >= 8.1; Debian 13: 10.0).
+SR=sysvm-sr
+SR_LOG=/var/log/libvirt/qemu/$SR-serial.log
+SR_FILE=/root/$SR.save
+SR_STREAM_S=30
+
+# sr_progress FIELD [FROM_LINE]: FIELD (t or rx) of the guest's last
+# "# stream progress t=T rx=N" line, from line FROM_LINE of its console on
+sr_progress() {
+	tr -d '\r' <"$SR_LOG" 2>/dev/null | tail -n "+${2:-1}" |
+		awk -v f="$1=" '/^# stream progress t=[0-9]+ rx=[0-9]+ / {
+			for (i = 4; i <= 5; i++)
+				if (index($i, f) == 1) v = substr($i, length(f) + 1)
+		} END { if (v != "") print v }'
+}
+# sr_wait FIELD MIN SECONDS [FROM_LINE]: wait until FIELD > MIN
+sr_wait() {
+	local end=$(($(date +%s) + $3)) v
+	while :; do
+		v=$(sr_progress "$1" "${4:-1}")
+		[ -n "$v" ] && [ "$v" -gt "$2" ] && return 0
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 1
+	done
+}
+
+save_restore() {
+	local plain=$GUEST
+	local qv t0 rc out flake n0 rx0 rx1 res kl0 GUEST=$SR GUESTLOG=$SR_LOG
+	qv=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null)
+	if ! qemu-system-x86_64 -device vfio-pci,help 2>&1 | grep -Eq '(^|[[:space:]])enable-migration='; then
+		comment "virsh save/restore of a guest with an mtty card: not run here: QEMU $qv's vfio-pci has no enable-migration property (QEMU < 8.1). Debian 12's QEMU 7.2 speaks only VFIO migration v1, which Linux replaced by v2 in 5.18; mtty implements v2 (QEMU >= 8.0, enable-migration=on >= 8.1): docs/migration.md"
+		return 0
+	fi
+	echo "# case: virsh save/restore"
+	t0=$(uptime_s)
+	kl0=$(dmesg | wc -l)
+	klog_check "before virsh save/restore (host)"
+	comment "QEMU $qv: vfio-pci has enable-migration; guest streams ${SR_STREAM_S}s through ttyS1 and ttyS2 of $U2, saved and restored mid-stream"
+	check "mtty-xml.sh -M writes the migratable domain $SR with $U2" \
+		run "$XMLGEN" -M -u "$U2" -n "$SR" -t mtty-2 -v qemu -m 256 -o /root/xml \
+		-k "$STATE/l2/vmlinux" -i "$STATE/l2/initrd.cpio" \
+		-c "console=ttyS0 8250.nr_uarts=4 loglevel=5 panic=-1 no_timer_check acpi=noirq noapic mtty.l2=stream mtty.stream_secs=$SR_STREAM_S" \
+		-s "$SR_LOG"
+	check "virt-xml-validate $SR-domain.xml (qemu:override)" run virt-xml-validate "/root/xml/$SR-domain.xml"
+	# without the override (the plain domain of the guest above, started
+	# paused: QEMU sets its migration blockers when it creates the device)
+	# libvirt refuses the save with QEMU's blocker for the card
+	if run virsh define "/root/xml/$plain-domain.xml" && run virsh start --paused "$plain"; then
+		expect_fail "without -M: virsh save is refused (QEMU's migration blocker for the card)" \
+			"cannot migrate domain: .*[Vv][Ff][Ii][Oo]" virsh save "$plain" "$SR_FILE"
+		run virsh destroy "$plain"
+	else
+		notok "without -M: the plain domain $plain starts paused"
+	fi
+	run virsh undefine "$plain"
+	rm -f "$SR_FILE"
+	check "virsh define $SR-domain.xml" run virsh define "/root/xml/$SR-domain.xml"
+	out=$(virsh dumpxml "$SR" 2>&1)
+	check "libvirt keeps the <qemu:override> of ua-mtty0 (enable-migration on)" \
+		bash -c 'grep -q "<qemu:device alias=.ua-mtty0.>" <<<"$1" && grep -q "name=.enable-migration. type=.string. value=.on." <<<"$1"' _ "$out"
+	rc=0
+	guest_boot || rc=$?
+	if [ "$rc" -eq 1 ] && cp "$GUESTLOG" /root/sr-died.log 2>/dev/null &&
+		flake=$(boot_flake /root/sr-died.log); then
+		retry_note "libvirt save/restore guest" /root/sr-died.log "$flake"
+		rc=0
+		guest_boot || rc=$?
+	fi
+	if [ "$rc" -ne 0 ]; then
+		notok "virsh start $SR: guest booted (guest_boot status $rc)"
+		sr_cleanup
+		return 0
+	fi
+	ok "virsh start $SR: guest booted (init after ${GUEST_BOOT_S}s)"
+	out=$(grep -a 'enable-migration' "/var/log/libvirt/qemu/$SR.log" | tail -n1)
+	check "QEMU runs the card with enable-migration=on and x-device-dirty-page-tracking=off" \
+		bash -c 'grep -Eq "enable-migration.{1,4}on" <<<"$1" && grep -Eq "x-device-dirty-page-tracking.{1,4}off" <<<"$1"' _ "$out"
+	if ! wait_log '^STREAM-START' 300; then
+		notok "guest streams through its mtty card (no STREAM-START in 300 s)"
+		sr_cleanup
+		return 0
+	fi
+	check "guest streams through both ports of the card" \
+		bash -c 'tr -d "\r" <"$1" | grep -q "^# stream: 2 port(s)"' _ "$SR_LOG"
+	# mid-stream: a third of the stream written, data received
+	if ! sr_wait t $((SR_STREAM_S / 3)) 300 || ! sr_wait rx 0 60; then
+		notok "guest stream progresses (t > $((SR_STREAM_S / 3)), rx > 0)"
+		sr_cleanup
+		return 0
+	fi
+	check "saving mid-stream (guest at t=$(sr_progress t) of ${SR_STREAM_S}s, rx=$(sr_progress rx), no STREAM-STOP yet)" \
+		bash -c '! tr -d "\r" <"$1" | grep -q "^STREAM-STOP"' _ "$SR_LOG"
+	rm -f "$SR_FILE"
+	if ! check "virsh save $SR $SR_FILE" run timeout 600 virsh save "$SR" "$SR_FILE"; then
+		sr_cleanup
+		return 0
+	fi
+	out=$(virsh domstate --reason "$SR" 2>&1)
+	check "after the save $SR is shut off (saved): '$out'" [ "$out" = "shut off (saved)" ]
+	check "the save file exists ($(stat -c %s "$SR_FILE" 2>/dev/null) bytes)" [ -s "$SR_FILE" ]
+	rx0=$(sr_progress rx)
+	n0=$(($(tr -d '\r' <"$SR_LOG" | wc -l) + 1))
+	comment "guest console at the save: last progress rx=$rx0; $(tr -d '\r' <"$SR_LOG" | grep '^# stream progress' | tail -n1)"
+	check "virsh restore $SR_FILE" run timeout 600 virsh restore "$SR_FILE"
+	out=$(virsh domstate --reason "$SR" 2>&1)
+	check "after the restore $SR is running: '$out'" bash -c '[ "${1%% (*}" = running ]' _ "$out"
+	# the stream goes on: two progress lines printed after the restore,
+	# the second with more received than the first
+	if sr_wait rx -1 180 "$n0" && rx1=$(sr_progress rx "$n0") && sr_wait rx "$rx1" 120 "$n0"; then
+		ok "the guest's stream goes on after the restore (rx $rx0 at the save, $rx1 then $(sr_progress rx "$n0") after the restore)"
+	else
+		notok "the guest's stream goes on after the restore (rx $rx0 at the save; after: '$(sr_progress rx "$n0")')"
+	fi
+	out=$(($(date +%s) + SR_STREAM_S + 600))
+	while guest_running && [ "$(date +%s)" -lt "$out" ]; do
+		sleep 2
+	done
+	check "the restored guest finished its stream and powered off" bash -c '! [ "$(virsh domstate "$1")" = running ]' _ "$SR"
+	res=$(tr -d '\r' <"$SR_LOG" | grep '^STREAM-RESULT' | tail -n1)
+	comment "guest: ${res:-no STREAM-RESULT}"
+	check "every byte through ttyS1 and ttyS2 came back once, in order and unaltered ($res)" \
+		bash -c 'w=$(sed -n "s/.* written=\([0-9]*\) .*/\1/p" <<<"$1"); r=$(sed -n "s/.* received=\([0-9]*\) .*/\1/p" <<<"$1");
+			[ -n "$w" ] && [ "$w" -gt 0 ] && [ "$w" = "$r" ] && grep -q "^STREAM-RESULT ports=2 .* mismatches=0 extra=0 good$" <<<"$1"' _ "$res"
+	check "no stuck interrupt in the guest (no 'nobody cared' / 'Disabling IRQ')" \
+		bash -c '! tr -d "\r" <"$1" | grep -Ev "^(not )?ok - " | grep -Eq "nobody cared|Disabling IRQ"' _ "$SR_LOG"
+	out=$(tr -d '\r' <"$SR_LOG" | grep '^# L2 summary' | tail -n1)
+	check "guest kernel log clean and every guest check passed ($out)" \
+		bash -c 'tr -d "\r" <"$2" | grep -q "^ok - L2 kernel log has no " && grep -q "^# L2 summary: [1-9][0-9]* passed, 0 failed" <<<"$1" && tr -d "\r" <"$2" | grep -q "^MTTY-L2-DONE"' _ "$out" "$SR_LOG"
+	klog_check "virsh save/restore (host)" "$(dmesg | tail -n "+$((kl0 + 1))")"
+	comment "save/restore case took $(since "$t0")s"
+	sr_cleanup
+}
+
+# sr_cleanup: the guest's console and QEMU's messages as comments; destroy,
+# undefine, remove the save file; back to the case of phase 3
+sr_cleanup() {
+	comment "save/restore guest console:"
+	tr -d '\r' <"$SR_LOG" 2>/dev/null | grep -v '^# stream progress' | sed 's/^/# SR| /'
+	tr -d '\r' <"$SR_LOG" 2>/dev/null | grep '^# stream progress' | sed -n '1p;$p' | sed 's/^/# SR| /'
+	grep -av '^[0-9-]* [0-9:.+]*: starting up\|^LC_ALL=\|^[A-Z_]*=' "/var/log/libvirt/qemu/$SR.log" 2>/dev/null |
+		tail -n 15 | sed 's/^/# qemu log| /'
+	[ "$(virsh domstate "$SR" 2>/dev/null)" != running ] || virsh destroy "$SR" >/dev/null 2>&1
+	check "virsh undefine $SR" run virsh undefine "$SR"
+	rm -f "$SR_FILE"
+	echo "# case: boot 3"
+}
+
 phase3() {
 	local t0 out g name t1 rc flake
 	t0=$(uptime_s)
@@ -469,6 +621,7 @@ phase3() {
 		notok "the guest's test did not finish (no MTTY-L2-GUEST-DONE)"
 	fi
 	check "virsh undefine $GUEST" run virsh undefine "$GUEST"
+	save_restore
 	# --- stop, driver-not-loaded errors, start again
 	check "systemctl stop mtty (no VM): stops the devices" run systemctl stop mtty
 	check "... and unloads the module" bash -c '! [ -d /sys/module/mtty ]'
