@@ -5,14 +5,31 @@
 #   make bench-smoke    < 2 min sanity run of the bench code (for make check)
 #   make bench-model    the pure model natively (-O2, no VM): register
 #                       operations per second, save + load time
-# BENCH_ARGS is passed to tests/bench/bench.sh (e.g. BENCH_ARGS="--runs 3").
+#   make bench-mig      live migration (issue 12): downtime and device state
+#                       stream size, ours vs the sample, QEMU 10, on
+#                       MIGBENCH_KERNELS (the sample migrates from 6.7: 6.12);
+#                       results in bench/results/ (~12 min); part of make bench
+#   make bench-mig-smoke  one idle migration per driver (about 40 s of VM, for make check)
+# BENCH_ARGS is passed to tests/bench/bench.sh (e.g. BENCH_ARGS="--runs 3"),
+# MIGBENCH_ARGS to tests/bench/migbench.sh (e.g. MIGBENCH_ARGS="--rounds 3").
 
 BENCH_ARGS ?=
+MIGBENCH_ARGS ?=
+MIGBENCH_KERNELS ?= 6.12
 
-.PHONY: bench bench-smoke bench-model
+.PHONY: bench bench-smoke bench-model bench-mig bench-mig-smoke
 
 bench: modules
 	tests/bench/bench.sh --kernels "$(KERNELS)" $(BENCH_ARGS)
+	$(MAKE) bench-mig
+
+bench-mig: deps
+	@for k in $(MIGBENCH_KERNELS); do scripts/build-module.sh $$k || exit 1; done
+	tests/bench/migbench.sh --kernels "$(MIGBENCH_KERNELS)" $(MIGBENCH_ARGS)
+
+bench-mig-smoke: deps
+	@for k in $(firstword $(MIGBENCH_KERNELS)); do scripts/build-module.sh $$k || exit 1; done
+	tests/bench/migbench.sh --smoke --kernels "$(firstword $(MIGBENCH_KERNELS))" $(MIGBENCH_ARGS)
 
 bench-smoke: modules
 	tests/bench/bench.sh --smoke --kernels "$(lastword $(KERNELS))" $(BENCH_ARGS)

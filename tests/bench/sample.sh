@@ -3,7 +3,7 @@
 #
 # sample.sh LINE -- build the kernel's own samples/vfio-mdev/mtty.c (the
 # reference driver the benchmark compares against) for the Debian kernel
-# LINE (6.1 or 6.12) and print the path of the module.
+# LINE (6.1, 6.12, trixie-backports, ...) and print the path of the module.
 #
 # The source comes from Debian's linux-source-6.12 package
 # (/usr/src/linux-source-6.12.tar.xz) and is extracted at bench time into
@@ -15,7 +15,13 @@
 # initialisers of ops members the older kernel does not have (iommufd
 # binding, migration data size) dropped from the cached copy.  The mode used
 # is written to <build dir>/compat ("none" or "6.1-shim") and printed on
-# stderr.
+# stderr.  Kernels newer than Debian 12 (KROOT_SUITE in their kernel.sh
+# env file: trixie, trixie-backports, unstable) are built in the cached
+# build root of their release (scripts/build-root.sh), like our module.
+# Built from the 6.12 source, the sample builds for 7.3 (trixie-backports)
+# but QEMU 10 cannot use it there ("failed to get region 0 info: Invalid
+# argument", tests/bench/steps/60-migbench.sh, 2026-12-01): kernels that
+# new need the sample of their own source.
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -68,6 +74,13 @@ if [ -s "$ko" ] && [ -f "$bdir/compat" ] && [ "$ko" -nt "$src" ] &&
 	exit 0
 fi
 
+run=()
+if [ -n "${KROOT_SUITE:-}" ]; then
+	"$REPO_DIR/scripts/build-root.sh" --for "$ENV_FILE" >/dev/null ||
+		die "no $KROOT_SUITE build root for $KVER"
+	run=("$REPO_DIR/scripts/build-root.sh" --run "$ENV_FILE" "$bdir" --)
+fi
+
 build() {
 	rm -rf "$bdir"
 	mkdir -p "$bdir"
@@ -81,7 +94,7 @@ build() {
 			"$bdir/mtty.c"
 		echo "ccflags-y += -include $shim" >>"$bdir/Kbuild"
 	fi
-	make -C "$KDIR" M="$bdir" CONFIG_DEBUG_INFO_BTF_MODULES= modules \
+	"${run[@]}" make -C "$KDIR" M="$bdir" CONFIG_DEBUG_INFO_BTF_MODULES= modules \
 		>"$bdir/build.log" 2>&1
 }
 
