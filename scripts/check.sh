@@ -21,7 +21,8 @@ cd "$top" || exit 1
 # line in every VM kind; `make check` a covering subset that fits its 35
 # minutes: the L1 suite and nested guest on 6.1 and 7.x, the QEMU 10
 # migration on both, the VFIO client suite (region info, resample, the
-# migration state machine and golden streams; CLIENT_STEPS) on every other
+# migration state machine and golden streams, the host tty backend;
+# CLIENT_STEPS) on every other
 # line (CLIENT_LINES: 6.12, trixie, unstable), the operator stack on Debian
 # 12 (6.12) and on Debian 13 (6.12).
 BUILD_KERNELS=${BUILD_KERNELS:-6.1 6.12 trixie trixie-backports unstable}
@@ -40,7 +41,7 @@ if [ -z "${CLIENT_LINES+set}" ]; then
 		case " $VM_LINES " in *" $k "*) ;; *) CLIENT_LINES="$CLIENT_LINES $k" ;; esac
 	done
 fi
-CLIENT_STEPS=${CLIENT_STEPS:-00-smoke,20-sysfs,30-vfio,32-resample,35-mig}
+CLIENT_STEPS=${CLIENT_STEPS:-00-smoke,20-sysfs,30-vfio,32-resample,35-mig,36-hosttty}
 if [ -z "${SYSVM_RUNS:-}" ] && [ -n "${SYSVM_LINES:-}" ]; then
 	# shellcheck disable=SC2086 # a list
 	SYSVM_RUNS=$(printf 'bookworm:%s ' $SYSVM_LINES)
@@ -177,13 +178,15 @@ for k in $VM_LINES; do
 	phase "vm-$k" tests/vm/run.sh --kernel "$k" -q --qemu10 "${steps[@]}" \
 		--ko "build/$k/driver/mtty.ko" --bin build/vfio_client \
 		--bin build/vfio_fuzz --bin build/vfio_mig \
-		--bin build/vfio_resample --bin build/hmp --l2init build/l2init
+		--bin build/vfio_resample --bin build/vfio_hosttty --bin build/hmp \
+		--l2init build/l2init
 done
 # The VFIO client steps on the other lines: each is booted once
 for k in $CLIENT_LINES; do
 	phase "vm-$k-client" tests/vm/run.sh --kernel "$k" -q --steps "$CLIENT_STEPS" \
 		--append VFIO_BYTES=65536 --ko "build/$k/driver/mtty.ko" \
-		--bin build/vfio_client --bin build/vfio_mig --bin build/vfio_resample
+		--bin build/vfio_client --bin build/vfio_mig --bin build/vfio_resample \
+		--bin build/vfio_hosttty
 done
 # The operator stack on a booted Debian 12 or 13 systemd host (issues 3,
 # 11): the package installed with make install, systemd/udev/mdevctl/

@@ -10,10 +10,9 @@
 # for the last close) and rmmod with a tty-backed device left; the port
 # pool is full again and the kernel log clean.
 #
-# Off by default until make check passes build/vfio_hosttty: run it with
-#   tests/vm/run.sh --kernel LINE -q --extra-steps tests/vm/steps-hosttty \
-#     --steps 36-hosttty --bin build/vfio_hosttty
-# shellcheck source=../steps/lib.sh disable=SC1091
+# make check runs it on every line (with --bin build/vfio_hosttty); alone:
+#   tests/vm/run.sh --kernel LINE -q --steps 36-hosttty --bin build/vfio_hosttty
+# shellcheck source=lib.sh disable=SC1091
 . /steps/lib.sh
 
 HOSTTTY_BYTES=${HOSTTTY_BYTES:-65536}
