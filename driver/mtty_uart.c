@@ -482,7 +482,9 @@ void mtty_uart_reset(struct mtty_uart *u)
 	u->backend = backend;
 	u->host_mcr = host_mcr;
 	if (backend != MTTY_BACKEND_LOOPBACK) {
-		u->host_events = host_events & MTTY_HOST_EV_MCTRL;
+		/* a break the guest sent has gone out: the host still gets it */
+		u->host_events = host_events & (MTTY_HOST_EV_MCTRL |
+						MTTY_HOST_EV_BREAK);
 		u->host_events |= MTTY_HOST_EV_RX_ROOM;
 		if (mtty_uart_host_lines(u) != host_lines)
 			u->host_events |= MTTY_HOST_EV_MCTRL;
