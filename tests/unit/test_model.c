@@ -835,6 +835,92 @@ TEST(host_loop_mode_and_reset)
 	CHECK(mtty_model_migratable(&m), "migratable again");
 }
 
+TEST(host_guest_break_survives_reset)
+{
+	setup(1, false);
+	mtty_model_set_backend(&m, 0, MTTY_BACKEND_TTY);
+	wr(0, MTTY_UART_LCR, MTTY_LCR_SBC);
+	/* the device is reset before the host work ran */
+	mtty_model_reset(&m);
+	CHECK(mtty_uart_host_events(&uarts[0]) & MTTY_HOST_EV_BREAK,
+	      "the host still gets the break");
+	CHECK_EQ(rd(0, MTTY_UART_LSR) & (MTTY_LSR_DR | MTTY_LSR_BI), 0,
+		 "nothing in the guest's own receiver");
+	mtty_model_reset(&m);
+	CHECK_EQ(mtty_uart_host_events(&uarts[0]) & MTTY_HOST_EV_BREAK, 0,
+		 "reported once");
+}
+
+TEST(host_tx_thre_and_fifo_clear)
+{
+	u8 out[20];
+	unsigned int sig, i;
+
+	setup(1, false);
+	mtty_model_set_backend(&m, 0, MTTY_BACKEND_TTY);
+	mtty_model_set_irq_mode(&m, MTTY_IRQ_MSI);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	for (i = 0; i < 3; i++)
+		wr(0, MTTY_UART_THR, 0x70 + i);
+	/* enabling THRI while the host has not taken the bytes: nothing */
+	sig = wr(0, MTTY_UART_IER, MTTY_IER_THRI);
+	CHECK_EQ(sig, 0, "no THRE interrupt while bytes wait");
+	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_NO_INT, "IIR quiet");
+	/* a transmitter FIFO clear empties it: THRE, and nothing for the host */
+	sig = wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE | MTTY_FCR_CLEAR_XMIT);
+	CHECK_EQ(sig, MTTY_SIG_MSI, "THRE interrupt on the clear");
+	CHECK_EQ(host_tx(0, out, sizeof(out), &sig), 0, "the host gets nothing");
+	CHECK_EQ(rd(0, MTTY_UART_IIR) & 0x0f, MTTY_IIR_THRI, "THRE reported");
+	/* a full FIFO: the 17th byte is the guest's own loss, counted */
+	for (i = 0; i < 17; i++)
+		wr(0, MTTY_UART_THR, i);
+	CHECK_EQ(uarts[0].tx_dropped, 1, "written past a full FIFO");
+	CHECK_EQ(host_tx(0, out, sizeof(out), &sig), 16, "16 for the host");
+	for (i = 0; i < 16; i++)
+		CHECK_EQ(out[i], i, "in order");
+}
+
+TEST(host_loop_mode_holds_the_cable)
+{
+	u8 out[4], b = 0x42;
+	unsigned int sig;
+
+	setup(1, false);
+	mtty_model_set_backend(&m, 0, MTTY_BACKEND_TTY);
+	wr(0, MTTY_UART_IER, MTTY_IER_MSI);
+	/* host break and lines while the guest is in loop mode */
+	wr(0, MTTY_UART_MCR, MTTY_MCR_LOOP);
+	rd(0, MTTY_UART_MSR);
+	mtty_model_host_break(&m, 0);
+	mtty_model_host_set_lines(&m, 0, MTTY_HOST_DTR);
+	CHECK_EQ(rd(0, MTTY_UART_MSR), 0, "loop mode: host lines unseen");
+	CHECK_EQ(rd(0, MTTY_UART_LSR) & (MTTY_LSR_DR | MTTY_LSR_BI), 0,
+		 "loop mode: host break ignored");
+	/* bytes written in loop mode that did not fit stay for the host */
+	wr(0, MTTY_UART_THR, 0x11);
+	wr(0, MTTY_UART_THR, 0x22);
+	mtty_uart_host_events(&uarts[0]);
+	wr(0, MTTY_UART_MCR, MTTY_MCR_DTR);
+	CHECK_EQ(rd(0, MTTY_UART_MSR), MTTY_MSR_DSR | MTTY_MSR_DCD |
+		 MTTY_MSR_DDSR | MTTY_MSR_DDCD,
+		 "out of loop mode: the host's DTR with deltas");
+	CHECK(mtty_uart_host_events(&uarts[0]) & MTTY_HOST_EV_TX,
+	      "the waiting byte is announced to the host");
+	CHECK_EQ(host_tx(0, out, sizeof(out), &sig), 1, "the second byte");
+	CHECK_EQ(out[0], 0x22, "it is the one that did not loop");
+	CHECK_EQ(rd(0, MTTY_UART_RBR), 0x11, "the first looped inside");
+
+	/* a host break waiting for room is dropped by a reset, with the
+	 * receiver it was waiting for */
+	host_rx(0, &b, 1, &sig);
+	mtty_model_host_break(&m, 0);
+	CHECK_EQ(mtty_uart_host_rx_room(&uarts[0]), 0, "break waits");
+	mtty_model_reset(&m);
+	CHECK_EQ(mtty_uart_host_rx_room(&uarts[0]), 1, "room after reset");
+	CHECK_EQ(rd(0, MTTY_UART_LSR) & (MTTY_LSR_DR | MTTY_LSR_BI), 0,
+		 "receiver empty");
+}
+
 int main(void)
 {
 	RUN(uart_reset_values);
@@ -863,5 +949,8 @@ int main(void)
 	RUN(host_modem_null_modem);
 	RUN(host_break_both_ways);
 	RUN(host_loop_mode_and_reset);
+	RUN(host_guest_break_survives_reset);
+	RUN(host_tx_thre_and_fifo_clear);
+	RUN(host_loop_mode_holds_the_cable);
 	return UNIT_DONE("unit");
 }
