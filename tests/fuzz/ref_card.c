@@ -252,3 +252,46 @@ unsigned int ref_card_unmask(struct ref_card *c)
 	c->intx_masked = false;
 	return deliver(c, false);	/* re-signal a line still high */
 }
+
+/* ---- the far ends (backend "tty") ---- */
+
+unsigned int ref_card_far_take(struct ref_card *c, unsigned int port,
+			       uint8_t *buf, unsigned int len,
+			       unsigned int *done)
+{
+	bool before[REF_IRQ_NCLASSES];
+
+	ref_uart_pending(&c->port[port], before);
+	*done = ref_uart_far_take(&c->port[port], buf, len);
+	return deliver(c, newly_pending(before, &c->port[port]));
+}
+
+unsigned int ref_card_far_give(struct ref_card *c, unsigned int port,
+			       const uint8_t *buf, unsigned int len,
+			       unsigned int *done)
+{
+	bool before[REF_IRQ_NCLASSES];
+
+	ref_uart_pending(&c->port[port], before);
+	*done = ref_uart_far_give(&c->port[port], buf, len);
+	return deliver(c, newly_pending(before, &c->port[port]));
+}
+
+unsigned int ref_card_far_break(struct ref_card *c, unsigned int port)
+{
+	bool before[REF_IRQ_NCLASSES];
+
+	ref_uart_pending(&c->port[port], before);
+	ref_uart_far_break(&c->port[port]);
+	return deliver(c, newly_pending(before, &c->port[port]));
+}
+
+unsigned int ref_card_far_set(struct ref_card *c, unsigned int port,
+			      bool dtr, bool rts)
+{
+	bool before[REF_IRQ_NCLASSES];
+
+	ref_uart_pending(&c->port[port], before);
+	ref_uart_far_set(&c->port[port], dtr, rts);
+	return deliver(c, newly_pending(before, &c->port[port]));
+}

@@ -12,7 +12,9 @@
  * BAR per port, no capability list, instant loopback of a transmitter
  * into its own receiver, loopback-plug modem wiring, immediate character
  * timeout, MSI on each new interrupt event) are those of docs/design.md and
- * man/mtty.4.  Nothing here includes or copies driver headers: register
+ * man/mtty.4.  The host end of a port (backend "tty", issue 14) is a
+ * null-modem cable to a tty on the host, with no time and no buffer on
+ * the cable: see "The far end" below.  Nothing here includes or copies driver headers: register
  * names, constants and state layout are this file's own.
  *
  * State is kept the datasheet's way: each FIFO is an array whose element 0
@@ -81,7 +83,31 @@ struct ref_uart {
 
 	/* byte counters, kept across resets (the card's statistics) */
 	uint64_t n_accepted, n_delivered, n_dropped;
+
+	/*
+	 * The far end (issue 14, backend "tty"): a null-modem cable to a
+	 * host tty, kept across the UART's resets.  Outside loop mode the
+	 * host takes the transmitter's bytes itself (THRE stays clear until
+	 * it has taken the last one), gives bytes only into receiver room,
+	 * drives CTS from its RTS and DSR+DCD from its DTR and sees the
+	 * guest's RTS as its CTS and the guest's DTR as its DSR+DCD; a break
+	 * goes either way, a host break entering the receiver as one NUL
+	 * with BI as soon as there is room (host bytes wait behind it).
+	 */
+	bool cable;			/* backend tty: the cable is plugged */
+	bool far_dtr, far_rts;		/* the host's outputs */
+	bool far_break_waiting;		/* host break not yet in the receiver */
+	/* what the host side must have been told since it last looked */
+	bool note_tx;			/* new bytes wait for the host */
+	bool note_break;		/* the guest sent a break */
 };
+
+/* the host's view of the cable's lines */
+#define REF_FAR_DTR	0x01
+#define REF_FAR_RTS	0x02
+#define REF_FAR_CTS	0x04
+#define REF_FAR_DSR	0x08
+#define REF_FAR_DCD	0x10
 
 void ref_uart_power_on(struct ref_uart *u, bool deep);
 void ref_uart_reset(struct ref_uart *u);
@@ -92,6 +118,17 @@ void ref_uart_pending(const struct ref_uart *u, bool pending[REF_IRQ_NCLASSES]);
 /* IIR bits 3:0 as a read would return them now (no side effect) */
 uint8_t ref_uart_iir_id(const struct ref_uart *u);
 unsigned int ref_uart_depth(const struct ref_uart *u);
+
+/* the far end (cable plugged; otherwise no byte moves and lines read 0) */
+void ref_uart_plug(struct ref_uart *u, bool cable);
+unsigned int ref_uart_far_take(struct ref_uart *u, uint8_t *buf,
+			       unsigned int len);
+unsigned int ref_uart_far_room(const struct ref_uart *u);
+unsigned int ref_uart_far_give(struct ref_uart *u, const uint8_t *buf,
+			       unsigned int len);
+void ref_uart_far_break(struct ref_uart *u);
+void ref_uart_far_set(struct ref_uart *u, bool dtr, bool rts);
+uint8_t ref_uart_far_lines(const struct ref_uart *u);	/* REF_FAR_* */
 
 /* ---- the card: PCI type 0 function + ports + VFIO interrupt delivery ---- */
 #define REF_MAX_PORTS	2
@@ -133,5 +170,15 @@ void ref_card_mask(struct ref_card *c);
 unsigned int ref_card_unmask(struct ref_card *c);
 /* INTA# as the function drives it (before INTx Disable and VFIO masking) */
 bool ref_card_irq_line(const struct ref_card *c);
+/* the far end of a port, with the interrupt it may cause */
+unsigned int ref_card_far_take(struct ref_card *c, unsigned int port,
+			       uint8_t *buf, unsigned int len,
+			       unsigned int *done);
+unsigned int ref_card_far_give(struct ref_card *c, unsigned int port,
+			       const uint8_t *buf, unsigned int len,
+			       unsigned int *done);
+unsigned int ref_card_far_break(struct ref_card *c, unsigned int port);
+unsigned int ref_card_far_set(struct ref_card *c, unsigned int port,
+			      bool dtr, bool rts);
 
 #endif /* REF_MODEL_H */

@@ -88,6 +88,26 @@ static uint8_t rx_take(struct ref_uart *u)
 }
 
 /*
+ * The cable (backend "tty") is in use outside loop mode; in loop mode the
+ * 16550 disconnects its serial input and output from the pins (8.6 MCR4)
+ * and the UART talks to itself whatever the port is plugged into.
+ */
+static bool on_cable(const struct ref_uart *u)
+{
+	return u->cable && !(u->mcr & MCR_LOOP);
+}
+
+/* A host break waiting on the cable enters as soon as there is room. */
+static void far_break_enters(struct ref_uart *u)
+{
+	if (on_cable(u) && u->far_break_waiting &&
+	    u->rx_count < ref_uart_depth(u)) {
+		u->far_break_waiting = false;
+		rx_append(u, 0x00, LSR_BI);
+	}
+}
+
+/*
  * The card's wire: the serial output of the transmitter is the input of
  * its own receiver, and no time passes, so a byte leaves the transmitter
  * exactly when the receiver can hold it (the card never overruns).  When
@@ -98,6 +118,11 @@ static void shift_out(struct ref_uart *u)
 {
 	bool had_data = u->tx_count > 0;
 
+	if (on_cable(u)) {
+		/* the host takes the bytes (ref_uart_far_take) */
+		far_break_enters(u);
+		return;
+	}
 	while (u->tx_count && u->rx_count < ref_uart_depth(u)) {
 		rx_append(u, u->tx_data[0], 0);
 		memmove(u->tx_data, u->tx_data + 1, u->tx_count - 1);
@@ -110,7 +135,9 @@ static void shift_out(struct ref_uart *u)
 /*
  * Modem inputs (8.7).  In loop mode (MCR4) the outputs are wired
  * internally: RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD.  Otherwise the card
- * behaves as a loopback plug: RTS->CTS, DTR->DSR and DCD, RI open.
+ * behaves as a loopback plug: RTS->CTS, DTR->DSR and DCD, RI open; or, with
+ * the cable plugged, as a null-modem cable: the host's RTS->CTS, the host's
+ * DTR->DSR and DCD, RI open.
  */
 static void update_modem_inputs(struct ref_uart *u)
 {
@@ -119,6 +146,12 @@ static void update_modem_inputs(struct ref_uart *u)
 	bool dsr = u->mcr & MCR_DTR;
 	bool ri = loop && (u->mcr & MCR_OUT1);
 	bool dcd = loop ? !!(u->mcr & MCR_OUT2) : !!(u->mcr & MCR_DTR);
+
+	if (!loop && u->cable) {
+		cts = u->far_rts;
+		dsr = u->far_dtr;
+		dcd = u->far_dtr;
+	}
 
 	/* MSR0, 1, 3: any change; MSR2 (TERI): RI# input low to high,
 	 * i.e. the RI bit of the MSR going from 1 to 0 */
@@ -291,6 +324,11 @@ static void write_lcr(struct ref_uart *u, uint8_t val)
 	u->lcr = val;
 	if (!break_starts)
 		return;
+	if (on_cable(u)) {
+		/* the spacing line reaches the host, not our receiver */
+		u->note_break = true;
+		return;
+	}
 	/*
 	 * The spacing line reaches our own receiver: one all-zero character
 	 * with BI (8.3 LSR4: "only one zero character is loaded into the
@@ -328,6 +366,8 @@ void ref_uart_write(struct ref_uart *u, unsigned int reg, uint8_t val)
 		if (u->tx_count < ref_uart_depth(u)) {
 			u->tx_data[u->tx_count++] = val;
 			u->n_accepted++;
+			if (on_cable(u))
+				u->note_tx = true;
 		} else {
 			u->n_dropped++;	/* the card drops a byte written to a full FIFO */
 		}
@@ -350,11 +390,18 @@ void ref_uart_write(struct ref_uart *u, unsigned int reg, uint8_t val)
 	case REF_LCR:
 		write_lcr(u, val);
 		break;
-	case REF_MCR:
+	case REF_MCR: {
+		bool was_on_cable = on_cable(u);
+
 		/* MCR7:5 read 0 on a 16550A; the 16750 adds autoflow (MCR5) */
 		u->mcr = val & (u->deep ? 0x3f : 0x1f);
 		update_modem_inputs(u);
+		/* loop mode on or off rewires the transmitter and receiver */
+		shift_out(u);
+		if (!was_on_cable && on_cable(u) && u->tx_count)
+			u->note_tx = true;
 		break;
+	}
 	case REF_LSR:
 	case REF_MSR:
 		break;		/* factory test registers: writes ignored */
@@ -368,6 +415,8 @@ void ref_uart_reset(struct ref_uart *u)
 {
 	uint64_t acc = u->n_accepted, del = u->n_delivered, drop = u->n_dropped;
 	bool deep = u->deep;
+	bool cable = u->cable, far_dtr = u->far_dtr, far_rts = u->far_rts;
+	bool note_break = u->note_break;
 
 	/* table III: IER, IIR, FCR, LCR, MCR, LSR (0x60), MSR deltas reset,
 	 * both FIFOs empty.  SCR and the divisor are undefined at power-on;
@@ -378,7 +427,19 @@ void ref_uart_reset(struct ref_uart *u)
 	u->n_delivered = del;
 	u->n_dropped = drop;
 	u->dll = 12;
-	update_modem_inputs(u);	/* MCR = 0: every input low, no delta */
+	/*
+	 * The cable is not part of the UART: the host's lines stay, and a
+	 * break the guest sent has gone out.  The receiver's contents are
+	 * cleared, a host break still waiting with them; the transmitter's
+	 * bytes are gone, so there is nothing new for the host.
+	 */
+	u->cable = cable;
+	u->far_dtr = far_dtr;
+	u->far_rts = far_rts;
+	u->note_break = note_break;
+	/* MCR = 0: the inputs as the plug or cable drives them, no delta */
+	update_modem_inputs(u);
+	u->dcts = u->ddsr = u->teri = u->ddcd = false;
 }
 
 void ref_uart_power_on(struct ref_uart *u, bool deep)
@@ -386,4 +447,88 @@ void ref_uart_power_on(struct ref_uart *u, bool deep)
 	memset(u, 0, sizeof(*u));
 	u->deep = deep;
 	ref_uart_reset(u);
+}
+
+/* ---- the far end: a null-modem cable to a host tty (issue 14) ---- */
+
+/* Plug a cable in (or pull it): a new far end, the UART reset. */
+void ref_uart_plug(struct ref_uart *u, bool cable)
+{
+	u->cable = cable;
+	u->far_dtr = u->far_rts = false;
+	u->note_break = false;
+	ref_uart_reset(u);
+}
+
+/* The host takes up to @len of the guest's bytes, oldest first. */
+unsigned int ref_uart_far_take(struct ref_uart *u, uint8_t *buf,
+			       unsigned int len)
+{
+	unsigned int n = 0;
+
+	if (!on_cable(u))
+		return 0;
+	while (n < len && n < u->tx_count) {
+		buf[n] = u->tx_data[n];
+		n++;
+	}
+	memmove(u->tx_data, u->tx_data + n, u->tx_count - n);
+	u->tx_count -= n;
+	/* the last byte left: THRE rises, the THRE interrupt event */
+	if (n && !u->tx_count)
+		u->thre_event = true;
+	return n;
+}
+
+/* Bytes the receiver takes from the host now: its free room, none while
+ * a host break waits (it comes first). */
+unsigned int ref_uart_far_room(const struct ref_uart *u)
+{
+	if (!on_cable(u) || u->far_break_waiting)
+		return 0;
+	return ref_uart_depth(u) - u->rx_count;
+}
+
+unsigned int ref_uart_far_give(struct ref_uart *u, const uint8_t *buf,
+			       unsigned int len)
+{
+	unsigned int room = ref_uart_far_room(u), n;
+
+	for (n = 0; n < len && n < room; n++)
+		rx_append(u, buf[n], 0);
+	return n;
+}
+
+void ref_uart_far_break(struct ref_uart *u)
+{
+	if (!on_cable(u))
+		return;
+	u->far_break_waiting = true;
+	far_break_enters(u);
+}
+
+void ref_uart_far_set(struct ref_uart *u, bool dtr, bool rts)
+{
+	if (!u->cable)
+		return;
+	u->far_dtr = dtr;
+	u->far_rts = rts;
+	update_modem_inputs(u);
+}
+
+/* In loop mode the 16550's modem outputs are inactive on the pins. */
+uint8_t ref_uart_far_lines(const struct ref_uart *u)
+{
+	uint8_t v;
+
+	if (!u->cable)
+		return 0;
+	v = (u->far_dtr ? REF_FAR_DTR : 0) | (u->far_rts ? REF_FAR_RTS : 0);
+	if (!(u->mcr & MCR_LOOP)) {
+		if (u->mcr & MCR_DTR)
+			v |= REF_FAR_DSR | REF_FAR_DCD;
+		if (u->mcr & MCR_RTS)
+			v |= REF_FAR_CTS;
+	}
+	return v;
 }

@@ -276,6 +276,18 @@ mutants() {
 	mutant teri-wrong-edge mtty_uart.c \
 		's/if ((old \& MTTY_MSR_RI) \&\& !(new \& MTTY_MSR_RI))/if (!(old \& MTTY_MSR_RI) \&\& (new \& MTTY_MSR_RI))/' \
 		msr
+	# the host side (backend tty, issue 14)
+	mutant host-rx-drop mtty_uart.c \
+		's/fifo_push(\&u->rx, buf\[n\], 0);/if (n != 1) fifo_push(\&u->rx, buf[n], 0);/' \
+		'host|rbr|lsr|iir|stats'
+	mutant host-tx-no-thre mtty_uart.c \
+		'/^unsigned int mtty_uart_host_tx/,/^}/{s/u->thre_int = true;/(void)0;/}' iir
+	mutant host-break-lost-on-reset mtty_uart.c 's/MTTY_HOST_EV_BREAK);/0);/' hostev
+	mutant host-no-dcd mtty_uart.c \
+		's/msr |= MTTY_MSR_DSR | MTTY_MSR_DCD;/msr |= MTTY_MSR_DSR;/' msr
+	mutant host-room-no-wake mtty_uart.c \
+		'/^static u8 uart_read_rbr/,/^}/{s/u->host_events |= MTTY_HOST_EV_RX_ROOM;/(void)0;/}' \
+		hostev
 	collect
 	mig_mutant fifo-count-doubled 's/if (count > depth)/if (count > 2 * depth)/'
 	mig_mutant trailing-accepted 's/if (in.pos != in.len)/if (in.pos > in.len)/'
