@@ -3,7 +3,7 @@
 # Fuzzing and hardening (included by the top Makefile).
 #   make fuzz-check   model fuzzer against the reference model, short form:
 #                     corpus replay + 30 s run + mutant check, in parallel
-#                     (about 45 s on 2 CPUs)
+#                     (about 55 s on 2 CPUs)
 #   make fuzz-vm      in-VM fuzz + stress steps (40-fuzz, 50-stress), short
 #                     form, on every kernel in $(KERNELS)
 #   make fuzz         long forms: model fuzzer $(FUZZ_LONG_SECS) s, in-VM
