@@ -45,17 +45,23 @@ static unsigned int model_update(struct mtty_model *m, unsigned int new_sources)
 	switch (m->irq_mode) {
 	case MTTY_IRQ_INTX:
 		if (!line) {
-			/* serviced: nothing left to re-assert */
+			/* serviced: nothing left to re-assert or to tell */
 			m->intx_deferred = false;
+			m->intx_news = false;
 			break;
 		}
+		if (new_sources) {
+			/* a new event ends a deferral */
+			m->intx_deferred = false;
+			m->intx_news = true;
+		}
 		/* a deferred level waits for its timer or a new source */
-		if (m->intx_deferred && !new_sources)
+		if (m->intx_deferred)
 			break;
 		if (!m->intx_masked &&
 		    !(mtty_pci_command(&m->pci) & MTTY_PCI_CMD_INTX_DIS)) {
 			m->intx_masked = true;
-			m->intx_deferred = false;
+			m->intx_news = false;
 			m->intx_signals++;
 			sig |= MTTY_SIG_INTX;
 		}
@@ -121,6 +127,7 @@ void mtty_model_reset(struct mtty_model *m)
 		mtty_uart_reset(&m->uart[i]);
 	mtty_pci_reset(&m->pci);
 	m->intx_deferred = false;
+	m->intx_news = false;
 	model_update(m, 0);
 }
 
@@ -130,6 +137,7 @@ unsigned int mtty_model_set_irq_mode(struct mtty_model *m,
 	m->irq_mode = mode;
 	m->intx_masked = false;
 	m->intx_deferred = false;
+	m->intx_news = false;
 	return model_update(m, 0);
 }
 
@@ -154,7 +162,11 @@ unsigned int mtty_model_intx_unmask_deferred(struct mtty_model *m)
 	if (!m->intx_masked)	/* a second unmask changes nothing */
 		return model_update(m, 0);
 	m->intx_masked = false;
-	if (!mtty_model_intx_line(m) ||
+	/*
+	 * Only the level the user was told about is deferred: a source that
+	 * became pending since the last signal is news, signalled at once.
+	 */
+	if (!mtty_model_intx_line(m) || m->intx_news ||
 	    (mtty_pci_command(&m->pci) & MTTY_PCI_CMD_INTX_DIS))
 		return model_update(m, 0);
 	m->intx_deferred = true;
@@ -182,6 +194,7 @@ unsigned int mtty_model_refresh(struct mtty_model *m)
 	for (i = 0; i < m->nports; i++)
 		src |= mtty_uart_sources(&m->uart[i]);
 	m->intx_deferred = false;
+	m->intx_news = false;
 	if (m->irq_mode == MTTY_IRQ_INTX && m->intx_masked) {
 		/*
 		 * Signalled on the source and not yet unmasked: the new user

@@ -38,6 +38,11 @@ struct mtty_model {
 	 * line drops it.  Not migrated: the destination re-evaluates.
 	 */
 	bool intx_deferred;
+	/*
+	 * A source became pending since the last INTx signal (while masked
+	 * or deferred): an ioctl unmask with the line high signals at once.
+	 */
+	bool intx_news;
 	/* statistics */
 	u64 intx_signals;		/* all INTx signals ... */
 	u64 intx_timer_signals;		/* ... of which deferred ones */

@@ -177,6 +177,32 @@ static int unmask_ioctl(void)
 		       -1, 1);
 }
 
+#define DEFER_PARAM "/sys/module/mtty/parameters/intx_defer_us"
+
+/* write intx_defer_us; returns its old value (static buffer) or NULL */
+static const char *set_defer_us(const char *val)
+{
+	static char old[32];
+	char buf[32];
+	FILE *f = fopen(DEFER_PARAM, "r");
+
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		if (f)
+			fclose(f);
+		ok(0, "read %s", DEFER_PARAM);
+		return NULL;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	f = fopen(DEFER_PARAM, "w");
+	if (!f || fputs(val, f) < 0 || fclose(f)) {
+		ok(0, "write %s to %s", val, DEFER_PARAM);
+		return NULL;
+	}
+	snprintf(old, sizeof(old), "%s", buf);
+	return old;
+}
+
 /*
  * Unmask through the ioctl, as QEMU without a resampler does on every BAR
  * access: with the line still high the signal is deferred (module
@@ -186,6 +212,8 @@ static int unmask_ioctl(void)
 static void test_ioctl_defer(int trig)
 {
 	unsigned int i, lost = 0, extra = 0;
+	const char *defer_param;
+	char saved[32] = "";
 
 	vdev_efd_drain(trig);
 	raise_thre();
@@ -194,13 +222,26 @@ static void test_ioctl_defer(int trig)
 	ok(vdev_efd_wait(trig, 3000) > 0,
 	   "ioctl unmask, line left high: the signal arrives (deferred)");
 	ok(vdev_efd_wait(trig, 300) == 0, "then automasked again");
+	/*
+	 * A long deferral, so that only the new source can explain a signal
+	 * within the next second (and none before it).
+	 */
+	defer_param = set_defer_us("5000000");
+	if (defer_param)
+		snprintf(saved, sizeof(saved), "%s", defer_param);
 	ok(unmask_ioctl() == 0, "ioctl UNMASK again, still high");
+	if (defer_param)
+		ok(vdev_efd_wait(trig, 300) == 0,
+		   "intx_defer_us=5000000: no signal at once for a line left high");
 	/* a new source while deferred: RX data */
 	vdev_wr8(&d, 0, MTTY_UART_IER, MTTY_IER_THRI | MTTY_IER_RDI);
 	vdev_wr8(&d, 0, MTTY_UART_THR, 'n');
 	ok(vdev_efd_wait(trig, 1000) > 0, "a new source while deferred signals");
 	ok(vdev_efd_wait(trig, 300) == 0, "once: automasked");
 	ok_eq(vdev_rd8(&d, 0, MTTY_UART_RBR), 'n', "RX data read");
+	if (defer_param)
+		ok(set_defer_us(saved) != NULL,
+		   "intx_defer_us restored to %s", saved);
 	lower();
 	ok(unmask_ioctl() == 0, "ioctl UNMASK with the line low");
 	ok(vdev_efd_wait(trig, 300) == 0, "line low: silent");
