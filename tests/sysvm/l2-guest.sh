@@ -15,7 +15,12 @@
 #     measured: the host asserts cards=2 ports=1 failed=0); waits for the
 #     card to go away (virsh detach-device) and prints
 #     "MTTY-L2-UNPLUGGED cards=N boot_card=kept|changed" (the host asserts
-#     cards=1 boot_card=kept); last "MTTY-L2-GUEST-DONE failed=N".
+#     cards=1 boot_card=kept);
+#   - with mtty.ttycard=1 on its command line: prints MTTY-L2-WAIT-TTYCARD,
+#     waits for a card whose port's backend is "tty" (hot-plugged), finds
+#     its ttyS in sysfs, prints "MTTY-L2-TTYCARD card=SLOT tty=ttySN" and
+#     runs minicom on it against the host's minicom (/minicom.sh --peer);
+#   last "MTTY-L2-GUEST-DONE failed=N".
 # Results: "ok - L2 ..." / "not ok - L2 ...".  Exit 0 if all passed.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 # shellcheck disable=SC2034 # read by lib.sh
@@ -73,6 +78,16 @@ ports_of() {
 	dmesg | sed -n "s/.*${1##*/}: \(ttyS[0-9]*\) at I\/O .* is a 16550A.*/\1/p" | sort -u
 }
 
+# tty_of CARD: the ttySN of CARD's ports, from sysfs (the class device's
+# "device" link leads into the PCI function), else from dmesg
+tty_of() {
+	for _d in /sys/class/tty/ttyS*; do
+		case $(readlink -f "$_d/device" 2>/dev/null) in
+		*/"${1##*/}" | */"${1##*/}"/*) echo "${_d##*/}" ;;
+		esac
+	done | grep . || ports_of "$1"
+}
+
 # microcom_loop TTY: type a line and send a binary file through microcom;
 # both must come back unchanged (the mtty port loops data back).
 microcom_loop() {
@@ -124,7 +139,7 @@ done
 # minicom on the boot card's first port, typed at like a person
 # (l2-minicom.sh, staged as /minicom.sh by run.sh)
 if [ -x /minicom.sh ]; then
-	/minicom.sh "$(ports_of "$first" | head -n1)" || FAILED=$((FAILED + 1))
+	/minicom.sh "$(ports_of "$first" | head -n1)" || MTTY_FAILED=$((MTTY_FAILED + 1))
 fi
 
 echo "MTTY-L2-WAIT-HOTPLUG"
@@ -149,6 +164,29 @@ if wait_cards 2 500; then
 else
 	notok "hot-plugged mtty card appeared"
 	echo "MTTY-L2-HOTPLUG-DONE cards=$(count_cards) new=none ports=0 failed=1"
+fi
+# the host-tty card: its port is wired to a tty on the host, where a
+# minicom waits (tests/sysvm/sysvm-test.sh)
+if grep -q 'mtty\.ttycard=1' /proc/cmdline; then
+	first=$(mtty_cards)
+	echo "MTTY-L2-WAIT-TTYCARD"
+	if wait_cards 2 300; then
+		ok "hot-plugged tty-backend card appeared"
+		new=''
+		for c in $(mtty_cards); do
+			echo "$first" | grep -qx "$c" || new=$c
+		done
+		wait_until 30 test -e "$new/driver" || true
+		tt=$(tty_of "$new")
+		check "${new##*/}: one port, found in sysfs as $(echo "$tt" | tr '\n' ' ')" [ "$(echo "$tt" | grep -c ttyS)" -eq 1 ]
+		echo "MTTY-L2-TTYCARD card=${new##*/} tty=$tt"
+		if [ -n "$tt" ] && [ -x /minicom.sh ]; then
+			/minicom.sh --peer "$tt" || MTTY_FAILED=$((MTTY_FAILED + 1))
+		fi
+	else
+		notok "hot-plugged tty-backend card appeared"
+	fi
+	echo "MTTY-L2-TTYCARD-DONE"
 fi
 klog_check "guest"
 echo "MTTY-L2-GUEST-DONE failed=$MTTY_FAILED"

@@ -3,7 +3,15 @@
 #
 # /minicom.sh TTY -- run by /demo.sh (l2-guest.sh) in the nested guest of the
 # operator-stack VM test: minicom, driven like a person at a terminal, on
-# one port of the mtty card.  minicom runs under script(1) (a pseudo
+# one port of the mtty card.
+# /minicom.sh --peer TTY -- the same on a port whose backend is "tty": the
+# other end is a minicom on the host (tests/sysvm/sysvm-test.sh), so nothing
+# comes back; the person types a line for the host, then waits for the
+# host's line ("host minicom says HEX over") and for the host to leave (the
+# status line goes "Offline": the host's close drops DCD), then quits.
+# Markers on the console (the host reads them): "MTTY-L2-TTY-UP tty=T
+# line=LINE" (minicom is up, LINE is what is typed), "MTTY-L2-TTY-GOT-HOST
+# line=LINE" (what arrived from the host, from the capture file).  minicom runs under script(1) (a pseudo
 # terminal, TERM=vt100); the "keyboard" watches the screen like a person:
 # waits for the welcome, types a line, waits for it to come back, then
 # quits with Ctrl-A X and Enter (the "Leave Minicom? Yes" dialog).  The mtty port
@@ -12,8 +20,15 @@
 # Results: "ok - L2 minicom ..." / "not ok - L2 minicom ...".  Exit 0 if all
 # passed, 1 otherwise.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-t=${1:?usage: minicom.sh TTY}
+peer=''
+if [ "${1:-}" = --peer ]; then
+	peer=1
+	shift
+fi
+t=${1:?usage: minicom.sh [--peer] TTY}
 failed=0
+# the console, for the markers of --peer (stdout of the keyboard is minicom)
+exec 3>&1
 ok() { echo "ok - L2 minicom $*"; }
 notok() {
 	echo "not ok - L2 minicom $*"
@@ -36,7 +51,11 @@ export TERM=vt100 HOME=/root
 # does not raise CTS: the settings a person saves once with "minicom -s"
 # (Serial port setup: F - Hardware Flow Control: No) go to ~/.minirc.dfl
 printf 'pu rtscts           No\npu xonxoff          No\n' >"$HOME/.minirc.dfl"
-msg="typed into minicom on $t $$"
+if [ -n "$peer" ]; then
+	msg="guest minicom on $t says $$-$(cut -d' ' -f1 /proc/uptime)"
+else
+	msg="typed into minicom on $t $$"
+fi
 cap=/tmp/minicom-$t.cap
 screen=/tmp/minicom-$t.screen
 rm -f "$cap" "$screen"
@@ -65,13 +84,53 @@ keyboard() {
 	# until minicom has gone (script(1) ends with it)
 	seen "$screen" 'NO SUCH TEXT' 5
 }
-keyboard 2>"/tmp/minicom-$t.kbd" |
-	timeout 150 script -q -c "minicom -D /dev/$t -b 115200 -o -C $cap" /dev/null >"$screen" 2>&1
+# the keyboard of --peer: welcome, tell the host, type a line for it, wait
+# for the host's line, report it, wait for the host to leave, Ctrl-A X
+peer_keyboard() {
+	seen "$screen" 'CTRL-A Z' 60 || echo "# minicom: no welcome screen after 60 s" >&2
+	echo "MTTY-L2-TTY-UP tty=$t line=$msg" >&3
+	printf '%s\r' "$msg"
+	_end=$(($(cut -d. -f1 /proc/uptime) + 120))
+	until grep -aq 'host minicom says [0-9a-f]* over' "$cap" 2>/dev/null; do
+		[ "$(cut -d. -f1 /proc/uptime)" -lt "$_end" ] || break
+		usleep 300000
+	done
+	got=$(grep -ao 'host minicom says [0-9a-f]* over' "$cap" 2>/dev/null | head -n1)
+	if [ -n "$got" ]; then
+		echo "MTTY-L2-TTY-GOT-HOST line=$got" >&3
+		# the host leaves now: wait for DCD to drop (status "Offline")
+		off=$(wc -c <"$screen")
+		_end=$(($(cut -d. -f1 /proc/uptime) + 40))
+		until tail -c "+$((off + 1))" "$screen" | grep -aq Offline; do
+			if [ "$(cut -d. -f1 /proc/uptime)" -ge "$_end" ]; then
+				echo "# minicom: the host did not leave within 40 s" >&2
+				break
+			fi
+			usleep 300000
+		done
+	else
+		echo "MTTY-L2-TTY-GOT-HOST line=" >&3
+		echo "# minicom: no line from the host within 120 s" >&2
+	fi
+	printf '\001x'
+	sleep 3
+	printf '\r'
+	seen "$screen" 'NO SUCH TEXT' 5
+}
+typist() {
+	if [ -n "$peer" ]; then
+		peer_keyboard
+	else
+		keyboard
+	fi
+}
+typist 2>"/tmp/minicom-$t.kbd" |
+	timeout 240 script -q -c "minicom -D /dev/$t -b 115200 -o -C $cap" /dev/null >"$screen" 2>&1
 rc=$?
 if [ "$rc" -eq 0 ]; then
 	ok "on /dev/$t: started, and left with Ctrl-A X (exit 0)"
 else
-	notok "on /dev/$t: left with Ctrl-A X (exit $rc$( [ "$rc" -eq 124 ] && echo ': still running after 150 s'))"
+	notok "on /dev/$t: left with Ctrl-A X (exit $rc$( [ "$rc" -eq 124 ] && echo ': still running after 240 s'))"
 fi
 sed 's/^/# /' "/tmp/minicom-$t.kbd"
 # what the person saw, without the escape sequences
@@ -79,6 +138,20 @@ esc=$(printf '\033')
 sed "s/${esc}\[[0-9;?]*[A-Za-z]//g; s/${esc}[()].//g; s/${esc}.//g" "$screen" |
 	tr -d '\000\016\017\r' | grep -av '^ *$' | tail -n 12 | sed 's/^/# minicom screen| /'
 echo "# /dev/$t after minicom: $(stty -F "/dev/$t" -a 2>/dev/null | tr '\n' ' ')"
+if [ -n "$peer" ]; then
+	# what came from the host: the host checks it is the line it typed
+	if grep -aq 'host minicom says [0-9a-f][0-9a-f]* over' "$cap" 2>/dev/null; then
+		ok "on /dev/$t: a line from the host's minicom arrived (capture file)"
+	else
+		notok "on /dev/$t: a line from the host's minicom arrived (capture: $(head -c 200 "$cap" 2>/dev/null | tr -c '[:print:]' '.'))"
+	fi
+	if grep -qF "$msg" "$cap" 2>/dev/null; then
+		notok "on /dev/$t: the typed line did not come back (the port's far end is the host, not a loopback)"
+	else
+		ok "on /dev/$t: the typed line did not come back (the port's far end is the host, not a loopback)"
+	fi
+	exit "$failed"
+fi
 if grep -qF "$msg" "$cap" 2>/dev/null; then
 	ok "on /dev/$t: the typed line came back (capture file)"
 else

@@ -10,7 +10,8 @@
 #
 # The image is an ext4 file made with "mkfs.ext4 -d" (no loop devices) from
 # an mmdebstrap --variant=minbase tree with systemd, udev, kmod, mdevctl,
-# libvirt and QEMU, plus /usr/lib/modules/<kver> of every given kernel.  It
+# libvirt, QEMU and minicom (the host end of a tty-backend port), plus
+# /usr/lib/modules/<kver> of every given kernel.  It
 # contains nothing of mtty: the package is installed into a throw-away
 # overlay of it on each run (see run.sh).  Cached as
 # $MTTY_CACHE/sysvm/rootfs-<suite>-<key>.ext4, key = hash of the suite, the
@@ -33,7 +34,7 @@ case $SUITE in
 bookworm | trixie) ;;
 *) die "mkrootfs.sh: unknown suite '$SUITE' (bookworm or trixie)" ;;
 esac
-PKGS="systemd systemd-sysv udev kmod dbus mdevctl libvirt-daemon-system
+PKGS="systemd systemd-sysv udev kmod dbus mdevctl libvirt-daemon-system minicom
 	libvirt-clients qemu-system-x86 libxml2-utils procps"
 MIRRORS=(
 	"deb http://deb.debian.org/debian $SUITE main"

@@ -10,12 +10,17 @@
 #   1  post-install steps of docs/operator-guide.md, configure max_ports,
 #      systemctl enable mtty; reboot
 #   2  the driver came up at boot with its options; mdevctl types and
-#      define --auto of two devices; reboot
-#   3  both devices run again; mdevctl start/stop and its errors; callout;
+#      define --auto of two devices, and of a third whose backend is "tty"
+#      (mdevctl modify --addattr); the call-out refusing a bad backend;
+#      reboot
+#   3  the devices run again, the tty-backend one with its host tty named
+#      by our udev rule; mdevctl start/stop and its errors; callout;
 #      /dev/vfio permissions; libvirt node devices; a libvirt guest with an
 #      mtty device (microcom, hot-plug, unplug); where QEMU can migrate
 #      VFIO devices (Debian 13), virsh save / restore of a guest streaming
-#      through its card; systemctl stop refusing and stopping;
+#      through its card; the tty-backend card hot-plugged into the guest,
+#      whose minicom and a host minicom on /dev/mtty/<uuid>/port0 exchange
+#      lines; systemctl stop refusing and stopping;
 #      driver-not-loaded error; start again; power off
 # Results go to /dev/ttyS1 ("ok - ..." / "not ok - ..." / "# ..."), then
 # "SYSVM-PHASE-N-DONE"; the last phase prints "SYSVM-DONE".
@@ -32,6 +37,8 @@ U2=6f0b7a52-1c3e-4d2a-9e61-0a1b2c3d4e02 # mtty-2, define --auto (phase 2)
 U3=6f0b7a52-1c3e-4d2a-9e61-0a1b2c3d4e03 # mtty-2, transient start/stop
 U4=6f0b7a52-1c3e-4d2a-9e61-0a1b2c3d4e04 # starts that must fail
 U5=6f0b7a52-1c3e-4d2a-9e61-0a1b2c3d4e05 # mtty-1, virsh nodedev-define
+U6=6f0b7a52-1c3e-4d2a-9e61-0a1b2c3d4e06 # mtty-1, backend tty, define --auto (phase 2)
+HOSTTTY=/dev/mtty/$U6/port0 # its host tty, named by 70-mtty.rules
 MAX_PORTS=6
 PARENT=/sys/devices/virtual/mtty/mtty
 # mdevctl 1.2.0 (Debian 12) runs call-outs from /etc/mdevctl.d/scripts.d;
@@ -161,6 +168,7 @@ phase2() {
 		bash -c 'grep -q "mtty-1" <<<"$1" && grep -q "Dual port serial" <<<"$1"' _ "$out"
 	check "mdevctl define --auto $U1 mtty-1" run mdevctl define --auto -u "$U1" -p mtty -t mtty-1
 	check "mdevctl define --auto $U2 mtty-2" run mdevctl define --auto -u "$U2" -p mtty -t mtty-2
+	tty_define
 	check "definitions are in /etc/mdevctl.d/mtty with start auto" \
 		bash -c "grep -q '\"auto\"' /etc/mdevctl.d/mtty/$U1 && grep -q '\"auto\"' /etc/mdevctl.d/mtty/$U2"
 	check "define does not start them" bash -c "! [ -e /sys/bus/mdev/devices/$U1 ]"
@@ -281,6 +289,178 @@ callout_install_checks() {
 		bash -c "[ -e /etc/mdevctl.d/mtty/$U4 ] && grep -qi 'forc' <<<\"\$1\"" _ "$out"
 	check "mdevctl undefine -u $U4" run mdevctl undefine -u "$U4"
 	check "... gone" [ ! -e "/etc/mdevctl.d/mtty/$U4" ]
+}
+
+# --- the tty backend (issue 14): the operator's way, no echo into sysfs
+
+# tty_define (phase 2): define --auto of $U6 with backend tty (mdevctl's
+# define has no --addattr in 1.2.0 nor 1.4.0: modify --addattr adds it to
+# the definition); the call-out refuses a bad value
+tty_define() {
+	local out f=/root/tty-bogus.json t0
+	t0=$(uptime_s)
+	check "mdevctl define --auto -u $U6 -p mtty -t mtty-1" \
+		run mdevctl define --auto -u "$U6" -p mtty -t mtty-1
+	check "mdevctl modify -u $U6 --addattr=backend --value=tty" \
+		run mdevctl modify -u "$U6" --addattr=backend --value=tty
+	out=$(tr -d ' \t\r\n' <"/etc/mdevctl.d/mtty/$U6")
+	check "the definition of $U6 has start auto and attrs backend=tty ($out)" \
+		bash -c 'grep -q "\"attrs\":\[{\"backend\":\"tty\"}\]" <<<"$1" && grep -q "\"start\":\"auto\"" <<<"$1"' _ "$out"
+	run mdevctl list --defined -v -u "$U6"
+	cp "/etc/mdevctl.d/mtty/$U6" /root/u6.before
+	expect_fail "mdevctl modify --addattr=backend --value=bogus is refused by the call-out" \
+		"mtty attribute backend: one entry, loopback or tty" \
+		mdevctl modify -u "$U6" --addattr=backend --value=bogus
+	check "... the definition of $U6 is unchanged" cmp /root/u6.before "/etc/mdevctl.d/mtty/$U6"
+	echo '{"mdev_type":"mtty-1","start":"auto","attrs":[{"backend":"bogus"}]}' >"$f"
+	expect_fail "mdevctl define --jsonfile with backend bogus is refused by the call-out" \
+		"mtty attribute backend: one entry, loopback or tty" \
+		mdevctl define -u "$U4" -p mtty --jsonfile "$f"
+	check "... and was not written" [ ! -e "/etc/mdevctl.d/mtty/$U4" ]
+	comment "tty backend definitions took $(since "$t0")s"
+}
+
+# tty_boot_checks (phase 3): $U6 came back with its backend; the host tty
+# and the name 70-mtty.rules gives it under the real udev
+tty_boot_checks() {
+	local out real t0
+	t0=$(uptime_s)
+	check "boot 3: $U6 (mtty-1, backend tty, auto) running after reboot" running "$U6"
+	out=$(cat "/sys/bus/mdev/devices/$U6/backend" 2>&1)
+	check "boot 3: $U6's backend reads tty (mdevctl applied the attribute at start): '$out'" [ "$out" = tty ]
+	udevadm settle --timeout=60
+	real=$(readlink -f "$HOSTTTY")
+	run ls -l "/dev/mtty/$U6/"
+	check "udev: $HOSTTTY is a link to the port's ttyMT node ($real)" \
+		bash -c '[ -L "$1" ] && [ -c "$2" ] && [[ "$2" == /dev/ttyMT[0-9]* ]]' _ "$HOSTTTY" "$real"
+	out="$(cat "/sys/class/tty/${real##*/}/mtty/mdev" 2>&1) $(cat "/sys/class/tty/${real##*/}/mtty/port" 2>&1)"
+	check "${real##*/} belongs to $U6, port 0 (sysfs mtty/mdev, mtty/port: $out)" [ "$out" = "$U6 0" ]
+	out=$(stat -c '%U:%G %a' "$real" 2>&1)
+	check "$real is root:dialout 660 (got $out)" [ "$out" = "root:dialout 660" ]
+	out=$(udevadm info -q symlink "$real" 2>&1)
+	comment "udevadm info -q symlink $real: $out"
+	check "udev's database has the link mtty/$U6/port0 for ${real##*/}" \
+		bash -c 'grep -qw "mtty/$1/port0" <<<"$2"' _ "$U6" "$out"
+	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+		bash -c "exec 3<>$HOSTTTY && echo OPENED" 2>&1)
+	check "a user outside dialout cannot open $HOSTTTY ($out)" \
+		bash -c '! grep -q OPENED <<<"$1" && grep -q "Permission denied" <<<"$1"' _ "$out"
+	comment "tty backend boot checks took $(since "$t0")s"
+}
+
+# tty_nodedev: libvirt's node device of $U6 lists the mdev's attributes
+# (read from mdevctl's definition): seen with Debian 12's libvirt 9.0, so
+# asserted from 9.0 on; older versions only get a comment
+tty_nodedev() {
+	local lv out
+	lv=$(dpkg-query -W -f='${Version}' libvirt-daemon 2>/dev/null)
+	out=$(virsh nodedev-dumpxml "mdev_${U6//-/_}_mtty" 2>&1)
+	printf '%s\n' "$out" | sed 's/^/# nodedev-dumpxml U6| /'
+	if grep -Eq "<attr name=.backend. value=.tty./>" <<<"$out"; then
+		ok "libvirt $lv: virsh nodedev-dumpxml of $U6 shows <attr name='backend' value='tty'/>"
+	elif dpkg --compare-versions "$lv" ge 9; then
+		notok "libvirt $lv: virsh nodedev-dumpxml of $U6 shows <attr name='backend' value='tty'/>"
+	else
+		comment "libvirt $lv: virsh nodedev-dumpxml of $U6 does not show the mdev's attributes"
+	fi
+}
+
+# host_keyboard: the person at the host's minicom on $HOSTTTY: waits for
+# the welcome, then for the guest's minicom to announce its line
+# (MTTY-L2-TTY-UP), for that line on the screen, types $HLINE, waits for
+# the guest to report it (MTTY-L2-TTY-GOT-HOST), leaves with Ctrl-A X
+host_keyboard() {
+	local gline
+	seen_file "$HM/screen" 'CTRL-A Z' 60 || echo "# host minicom: no welcome screen after 60 s" >&2
+	touch "$HM/up"
+	if wait_log '^MTTY-L2-TTY-UP ' 300; then
+		gline=$(marker MTTY-L2-TTY-UP | sed -n 's/.* line=//p')
+		echo "$gline" >"$HM/gline"
+		seen_file "$HM/capture" "$gline" 60 ||
+			echo "# host minicom: the guest's line did not arrive within 60 s" >&2
+		printf '%s\r' "$HLINE"
+		wait_log '^MTTY-L2-TTY-GOT-HOST' 120 ||
+			echo "# host minicom: no MTTY-L2-TTY-GOT-HOST within 120 s" >&2
+	else
+		echo "# host minicom: no MTTY-L2-TTY-UP from the guest within 300 s" >&2
+	fi
+	printf '\001x'
+	sleep 3
+	printf '\r'
+	sleep 5
+}
+
+# seen_file FILE TEXT SECONDS: wait until TEXT is in FILE
+seen_file() {
+	local end=$(($(date +%s) + $3))
+	until grep -aqF -- "$2" "$1" 2>/dev/null; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.3
+	done
+}
+
+# tty_guest (one test case, in the guest of phase 3 after its hot-plug
+# case): a minicom on the host tty of $U6, then $U6 hot-plugged into the
+# guest, whose minicom finds the card's port and talks to the host's
+HM=/root/host-minicom
+tty_guest() {
+	local t0 out rc gline got tt HLINE pid
+	echo "# case: tty backend: guest minicom <-> host minicom"
+	t0=$(uptime_s)
+	if ! wait_log MTTY-L2-WAIT-TTYCARD 120; then
+		notok "guest waits for the tty-backend card (no MTTY-L2-WAIT-TTYCARD in 120 s)"
+		echo "# case: boot 3"
+		return 0
+	fi
+	rm -rf "$HM"
+	mkdir -p "$HM"
+	HLINE="host minicom says $(od -An -N4 -tx1 /dev/urandom | tr -d ' \n') over"
+	# minicom's default is hardware flow control; what "minicom -s" saves
+	printf 'pu rtscts           No\npu xonxoff          No\n' >/root/.minirc.dfl
+	{
+		host_keyboard 2>"$HM/kbd" |
+			TERM=vt100 HOME=/root timeout 600 script -q -c \
+				"minicom -D $HOSTTTY -b 115200 -o -C $HM/capture" /dev/null >"$HM/screen" 2>&1
+		echo $? >"$HM/rc"
+	} &
+	pid=$!
+	if ! seen_file "$HM/screen" 'CTRL-A Z' 60; then
+		notok "host minicom -D $HOSTTTY starts (no welcome screen in 60 s)"
+	fi
+	check "virsh attach-device $GUEST ttyhot-hostdev.xml (live): $U6 into the guest" \
+		run virsh attach-device "$GUEST" /root/xml/ttyhot-hostdev.xml --live
+	if wait_log '^MTTY-L2-TTYCARD ' 300; then
+		out=$(marker MTTY-L2-TTYCARD)
+		tt=$(marker_val "$out" tty)
+		comment "guest: $out"
+		check "the guest found the card's port in sysfs ($out)" \
+			bash -c '[[ "$1" =~ ^ttyS[0-9]+$ ]]' _ "$tt"
+	else
+		notok "the guest found the card's port (no MTTY-L2-TTYCARD in 300 s)"
+	fi
+	wait "$pid"
+	rc=$(cat "$HM/rc" 2>/dev/null)
+	sed 's/^/# /' "$HM/kbd"
+	local esc
+	esc=$(printf '\033')
+	sed "s/${esc}\[[0-9;?]*[A-Za-z]//g; s/${esc}[()].//g; s/${esc}.//g" "$HM/screen" |
+		tr -d '\000\016\017\r' | grep -av '^ *$' | tail -n 8 | sed 's/^/# host minicom screen| /'
+	check "host minicom on $HOSTTTY: left with Ctrl-A X (exit ${rc:-none})" [ "${rc:-1}" = 0 ]
+	gline=$(cat "$HM/gline" 2>/dev/null)
+	check "the guest's minicom announced its line (MTTY-L2-TTY-UP line=$gline)" [ -n "$gline" ]
+	check "guest -> host: the guest's line arrived in the host minicom's capture file" \
+		grep -qF -- "${gline:-no line}" "$HM/capture"
+	check "guest -> host: ... and is on the host minicom's screen" \
+		grep -aqF -- "${gline:-no line}" "$HM/screen"
+	out=$(marker MTTY-L2-TTY-GOT-HOST)
+	got=${out#*line=}
+	comment "guest: ${out:-no MTTY-L2-TTY-GOT-HOST}"
+	check "host -> guest: the guest's minicom got the host's line '$HLINE' (got '$got')" \
+		[ "$got" = "$HLINE" ]
+	check "after the exchange $U6 still has backend tty and its host tty" \
+		bash -c '[ "$(cat "/sys/bus/mdev/devices/$1/backend")" = tty ] && [ -c "$2" ]' _ "$U6" "$HOSTTTY"
+	comment "tty backend case took $(since "$t0")s"
+	echo "# case: boot 3"
 }
 
 # --- virsh save / virsh restore of a guest streaming through its mtty card
@@ -440,6 +620,7 @@ phase3() {
 	# --- persistent devices came back by themselves
 	check "boot 3: $U1 (mtty-1, auto) running after reboot" running "$U1"
 	check "boot 3: $U2 (mtty-2, auto) running after reboot" running "$U2"
+	tty_boot_checks
 	out=$(mdevctl list 2>&1)
 	printf '%s\n' "$out" | sed 's/^/# list| /'
 	check "mdevctl list shows both" bash -c 'grep -q "$1" <<<"$3" && grep -q "$2" <<<"$3"' _ "$U1" "$U2" "$out"
@@ -453,8 +634,8 @@ phase3() {
 		bash -c 'systemctl show -p Before mtty | grep -q libvirtd.service'
 	# --- transient start/stop and the errors an operator gets
 	check "mdevctl start -u $U3 -p mtty -t mtty-2" run mdevctl start -u "$U3" -p mtty -t mtty-2
-	check "$U3 running, pool down to $((MAX_PORTS - 5)) port" \
-		bash -c "[ -e /sys/bus/mdev/devices/$U3 ] && [ \$(cat $PARENT/mdev_supported_types/mtty-1/available_instances) -eq $((MAX_PORTS - 5)) ]"
+	check "$U3 running, pool down to $((MAX_PORTS - 6)) ports ($U6 holds one)" \
+		bash -c "[ -e /sys/bus/mdev/devices/$U3 ] && [ \$(cat $PARENT/mdev_supported_types/mtty-1/available_instances) -eq $((MAX_PORTS - 6)) ]"
 	expect_fail "full pool: mdevctl start mtty-2 fails with a clear message" \
 		"no room for another mtty-2 device.*max_ports=$MAX_PORTS" \
 		mdevctl start -u "$U4" -p mtty -t mtty-2
@@ -502,11 +683,14 @@ phase3() {
 	# the node-device XML that tests/fleet/nova_mdev.py gives Nova (recorded)
 	run virsh nodedev-dumpxml mtty_mtty
 	run virsh nodedev-dumpxml "mdev_${U1//-/_}_mtty"
+	tty_nodedev
 	mkdir -p /root/xml
 	check "mtty-xml.sh writes XML for $U5 (node device)" \
 		run "$XMLGEN" -u "$U5" -n nd -t mtty-1 -o /root/xml
 	check "mtty-xml.sh writes XML for $U1 (hot-plug snippet)" \
 		run "$XMLGEN" -u "$U1" -n hot -t mtty-1 -o /root/xml
+	check "mtty-xml.sh writes XML for $U6 (hot-plug snippet, backend tty)" \
+		run "$XMLGEN" -u "$U6" -n ttyhot -t mtty-1 -o /root/xml
 	# The guest's kernel command line: no_timer_check (the IO-APIC timer
 	# check fails when nested TCG is slow) and acpi=noirq noapic: PCI
 	# interrupts are routed with the BIOS $PIR table (slots 1-6) instead of
@@ -519,7 +703,7 @@ phase3() {
 	check "mtty-xml.sh writes the guest domain with $U2" \
 		run "$XMLGEN" -u "$U2" -n "$GUEST" -t mtty-2 -v qemu -m 256 -o /root/xml \
 		-k "$STATE/l2/vmlinux" -i "$STATE/l2/initrd.cpio" \
-		-c "console=ttyS0 8250.nr_uarts=4 loglevel=5 panic=-1 no_timer_check acpi=noirq noapic mtty.demo=1 mtty.timeout=600" -s "$GUESTLOG"
+		-c "console=ttyS0 8250.nr_uarts=4 loglevel=5 panic=-1 no_timer_check acpi=noirq noapic mtty.demo=1 mtty.timeout=600 mtty.ttycard=1" -s "$GUESTLOG"
 	{
 		echo "<domain type='qemu'><name>wrap</name><memory>65536</memory>"
 		echo "<os><type>hvm</type></os><devices>"
@@ -602,6 +786,7 @@ phase3() {
 		else
 			notok "guest saw the card go away (no MTTY-L2-UNPLUGGED in 360 s)"
 		fi
+		tty_guest
 	else
 		notok "guest checked its boot card and waits for hot-plug"
 	fi
@@ -633,6 +818,9 @@ phase3() {
 	check "auto devices $U1 $U2 $U5 run again" \
 		bash -c "[ -e /sys/bus/mdev/devices/$U1 ] && [ -e /sys/bus/mdev/devices/$U2 ] && [ -e /sys/bus/mdev/devices/$U5 ]"
 	run /usr/lib/mtty/mtty-service status
+	udevadm settle --timeout=60
+	check "$U6 runs with backend tty again, $HOSTTTY is back (udev)" \
+		bash -c '[ "$(cat "/sys/bus/mdev/devices/$1/backend" 2>/dev/null)" = tty ] && [ -c "$2" ]' _ "$U6" "$HOSTTTY"
 	# --- remove (docs: "Remove")
 	check "systemctl disable --now mtty" run systemctl disable --now mtty
 	check "... unloaded and disabled" \
