@@ -81,7 +81,11 @@ build/vfio_hosttty: tests/vm/vfio_hosttty.c $(TESTLIB) tests/lib/*.h driver/mtty
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) $(TESTLIB_CFLAGS) -o $@ tests/vm/vfio_hosttty.c $(TESTLIB)
 
-build/l2init: tests/vm/l2init.c tests/lib/rawtty.h
+build/tty_peer: tests/vm/tty_peer.c tests/lib/tap.c tests/lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_CFLAGS) -Itests/lib -o $@ tests/vm/tty_peer.c tests/lib/tap.c
+
+build/l2init: tests/vm/l2init.c tests/lib/rawtty.h tests/lib/peerpat.h
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) -pthread -Itests/lib -o $@ $<
 
@@ -90,7 +94,7 @@ build/hmp: tests/vm/hmp.c
 	$(CC) $(STATIC_CFLAGS) -o $@ $<
 
 tools: build/vfio_client build/l2init build/vfio_fuzz build/vfio_mig \
-	build/vfio_resample build/hmp build/vfio_hosttty
+	build/vfio_resample build/hmp build/vfio_hosttty build/tty_peer
 
 lint: deps
 	@scripts/lint.sh
@@ -101,7 +105,7 @@ vm-test: modules tools
 			--bin build/vfio_client --bin build/vfio_fuzz \
 			--bin build/vfio_mig --bin build/vfio_resample \
 			--bin build/hmp --bin build/vfio_hosttty \
-			--l2init build/l2init || exit 1; \
+			--bin build/tty_peer --l2init build/l2init || exit 1; \
 	done
 
 check: deps
