@@ -2,6 +2,8 @@
 #
 # mtty: VFIO mediated PCI serial card.
 #   make demo    boot a VM and walk the seed's steps 1-8 end to end
+#   make demo-tty (or make demo DEMO=tty) the second demo: host <-> guest
+#                terminals through a port with backend tty
 #   make check   every test: lint, unit, builds and VMs on both kernels
 # See README.md.
 
@@ -23,7 +25,7 @@ MODEL_SRCS := driver/mtty_uart.c driver/mtty_pci.c driver/mtty_model.c \
 STATIC_CFLAGS := -static -O2 -Wall -Wextra -Werror
 
 .PHONY: all deps modules modules-all unit lint tools vm-test check check-full sysvm-test \
-	demo clean golden
+	demo demo-tty clean golden
 
 all: modules
 
@@ -132,7 +134,10 @@ sysvm-test: deps tools
 	done; exit $$rc
 
 demo: deps modules tools
-	@scripts/demo.sh
+	@DEMO=$(DEMO) scripts/demo.sh
+
+demo-tty: deps modules tools
+	@DEMO=tty scripts/demo.sh
 
 clean:
 	rm -rf build
