@@ -22,9 +22,21 @@ echo "demo: booting Debian $KVER under QEMU/TCG with a nested guest (about 2 min
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 rc=0
+extra=()
 case ${DEMO:-seed} in
 seed) step=walkthrough guest=tests/vm/walkthrough/l2-walkthrough.sh ;;
-tty) step=walkthrough-tty guest=tests/vm/walkthrough/l2-tty.sh ;;
+tty)
+	step=walkthrough-tty guest=tests/vm/walkthrough/l2-tty.sh
+	# the host's terminal: this system's minicom and script(1) in L1
+	for p in minicom script; do
+		command -v "$p" >/dev/null || {
+			echo "demo.sh: $p missing (scripts/deps.sh installs it)" >&2
+			exit 1
+		}
+	done
+	extra=(--l1elf "$(command -v minicom)" --l1elf "$(command -v script)"
+		--l1file "$(readlink -f /lib/terminfo/v/vt100):/usr/share/terminfo/v/vt100")
+	;;
 *)
 	echo "demo.sh: DEMO=${DEMO} is not a demo (seed or tty)" >&2
 	exit 2
@@ -33,7 +45,7 @@ esac
 tests/vm/run.sh --kernel "$line" --ko "build/$line/driver/mtty.ko" \
 	--steps "$step" --l2init build/l2init \
 	--l2file "$guest:demo.sh" \
-	--bin build/vfio_client -q 2>&1 | tee "$out" || rc=$?
+	--bin build/vfio_client ${extra[@]+"${extra[@]}"} -q 2>&1 | tee "$out" || rc=$?
 log=$(sed -n 's/.*log: \(\/[^ ]*console-[^ ]*\.log\).*/\1/p' "$out" | head -n1)
 echo
 if [ "$step" = walkthrough ]; then

@@ -5,8 +5,8 @@
 # VM with every command printed before its output: the L1 half of
 # `make demo DEMO=tty` (scripts/demo.sh, mtty.steps=walkthrough-tty; the
 # guest half is tests/vm/walkthrough/l2-tty.sh).  Not part of the default
-# steps.  Both ends run busybox's microcom, a terminal program like
-# minicom (the bed has no minicom; tests/sysvm has the minicom session).
+# steps.  The host runs minicom (staged from the host system by demo.sh),
+# the guest busybox's microcom (its initramfs has no minicom).
 # The guest types its line first (a port that is not open yet would lose
 # what arrives), the host answers once that line is on its screen, the
 # guest waits for the answer; either side missing the other's line fails
@@ -45,24 +45,68 @@ if ! check "walkthrough-tty: host tty /dev/$tty" test -c "/dev/$tty"; then
 	exit 1
 fi
 
-say "3. On the host: a terminal on /dev/$tty"
-# the terminal's keyboard is a FIFO this script types into; its screen a file
-mkfifo /tmp/host.keys
-exec 4<>/tmp/host.keys
-echo "# microcom -s 115200 /dev/$tty"
-microcom -s 115200 "/dev/$tty" </tmp/host.keys >/tmp/host.screen 2>&1 &
-mc=$!
-# the host's typist: answers once the guest's line is on the screen
-(
-	n=0
-	until grep -qF "$GUEST_LINE" /tmp/host.screen; do
-		n=$((n + 1))
-		[ "$n" -lt $((L2_TIMEOUT * 5)) ] || exit 1
-		usleep 200000
+say "3. On the host: minicom on /dev/$tty"
+# minicom (staged by demo.sh with run.sh --l1elf) runs under script(1), a
+# pseudo terminal with TERM=vt100; its keyboard is this script, which
+# watches the screen and the capture file like a person would
+if ! check "walkthrough-tty: minicom and script(1) in this VM (make demo-tty stages them)" \
+	sh -c 'command -v minicom >/dev/null && command -v script >/dev/null'; then
+	remove_mdev "$UUID"
+	unload_mtty
+	exit 1
+fi
+[ -e /dev/pts/ptmx ] || { mkdir -p /dev/pts && mount -t devpts devpts /dev/pts; }
+mkdir -p /run/lock /var/lock /root
+# minicom wants a passwd entry ("You don't exist. Go away.")
+[ -s /etc/passwd ] || echo 'root:x:0:0:root:/root:/bin/sh' >/etc/passwd
+[ -s /etc/group ] || echo 'root:x:0:' >/etc/group
+# the setting a person saves once with "minicom -s": no hardware flow
+# control (the guest's port may not raise RTS before it is opened)
+printf 'pu rtscts           No\npu xonxoff          No\n' >/root/.minirc.dfl
+screen=/tmp/host.screen cap=/tmp/host.cap
+: >"$cap"
+# seen FILE TEXT SECONDS: wait until TEXT is in FILE
+seen() {
+	_end=$(($(cut -d. -f1 /proc/uptime) + $3))
+	until grep -aqF -- "$2" "$1" 2>/dev/null; do
+		[ "$(cut -d. -f1 /proc/uptime)" -lt "$_end" ] || return 1
+		usleep 300000
 	done
-	printf '%s\n' "$HOST_LINE" >&4
-) &
-typist=$!
+}
+# got_file FILE SECONDS: wait until FILE exists
+got_file() {
+	_end=$(($(cut -d. -f1 /proc/uptime) + $2))
+	until [ -e "$1" ]; do
+		[ "$(cut -d. -f1 /proc/uptime)" -lt "$_end" ] || return 1
+		usleep 300000
+	done
+}
+# the host's keyboard: waits for minicom's welcome, then for the guest's
+# line, types its answer and Enter; once the guest is done (the file
+# /tmp/guest.done), Ctrl-A X and Enter ("Leave Minicom? Yes")
+keyboard() {
+	seen "$screen" 'CTRL-A Z' 60 || echo "no minicom welcome screen after 60 s" >&2
+	: >/tmp/host.welcome
+	if seen "$cap" "$GUEST_LINE" "$L2_TIMEOUT"; then
+		printf '%s\r' "$HOST_LINE"
+		: >/tmp/host.typed
+	else
+		echo "the guest's line did not arrive" >&2
+	fi
+	got_file /tmp/guest.done "$L2_TIMEOUT"
+	printf '\001x'
+	sleep 3
+	printf '\r'
+	seen "$screen" 'NO SUCH TEXT' 5
+}
+echo "# minicom -D /dev/$tty -b 115200 -o -C $cap   (under script(1), TERM=vt100)"
+rm -f /tmp/guest.done /tmp/host.welcome /tmp/host.typed
+keyboard 2>/tmp/host.kbd |
+	HOME=/root TERM=vt100 script -q -c "minicom -D /dev/$tty -b 115200 -o -C $cap" /dev/null \
+		>"$screen" 2>&1 &
+mc=$!
+got_file /tmp/host.welcome 70
+check "walkthrough-tty: minicom is up on /dev/$tty" grep -aqF 'CTRL-A Z' "$screen"
 
 say "4. Boot the nested guest with the device"
 echo "# qemu-system-x86_64 -accel tcg -M pc -m 256 -nodefaults -kernel /l2/vmlinux ... \\"
@@ -72,22 +116,33 @@ L2_APPEND="mtty.demo=1" run_l2 "$UUID"
 check "walkthrough-tty: the guest's terminal showed the host's line" \
 	grep -q 'DEMO-TTY-OK' "$L2_LOG"
 
-say "6. On the host: the terminal's screen"
-if kill -0 "$typist" 2>/dev/null; then
-	kill "$typist"
+say "6. On the host: minicom's screen"
+: >/tmp/guest.done
+n=150
+while kill -0 "$mc" 2>/dev/null && [ "$n" -gt 0 ]; do
+	usleep 100000
+	n=$((n - 1))
+done
+if kill -0 "$mc" 2>/dev/null; then
+	kill "$mc"
+	notok "walkthrough-tty: minicom did not quit on Ctrl-A X"
 fi
-wait "$typist"
-trc=$?
-kill "$mc"
 wait "$mc"
-exec 4>&-
-echo "# (typed on the host, once the guest's line was on the screen:"
-echo "#  \"$HOST_LINE\")"
-echo "# the screen of microcom on /dev/$tty:"
-tr -d '\r' </tmp/host.screen
-check_eq "walkthrough-tty: the host typed its line after seeing the guest's" 0 "$trc"
-check "walkthrough-tty: the host's terminal showed the guest's line" \
-	grep -qF "$GUEST_LINE" /tmp/host.screen
+sed 's/^/# keyboard: /' /tmp/host.kbd
+if [ -e /tmp/host.typed ]; then
+	echo "# (typed on the host once the guest's line was on the screen, then Enter:"
+	echo "#  \"$HOST_LINE\")"
+fi
+echo "# minicom's screen, without the escape sequences:"
+esc=$(printf '\033')
+sed "s/${esc}\[[0-9;?]*[A-Za-z]//g; s/${esc}[()].//g; s/${esc}.//g" "$screen" |
+	tr -d '\000\016\017\r' | grep -av '^ *$' | grep -av 'Leave Minicom\|  Yes  \|^ *No *$' |
+	sed 's/^/| /'
+check "walkthrough-tty: the host typed its line after the guest's had arrived" test -e /tmp/host.typed
+check "walkthrough-tty: the guest's line arrived in minicom (capture file)" \
+	grep -aqF "$GUEST_LINE" "$cap"
+check "walkthrough-tty: the guest's line is on minicom's screen" \
+	grep -aqF "$GUEST_LINE" "$screen"
 
 say "7. Destroy the mediated device"
 run "echo 1 > /sys/bus/mdev/devices/$UUID/remove"
