@@ -133,10 +133,11 @@ if [ -e /tmp/host.typed ]; then
 	echo "# (typed on the host once the guest's line was on the screen, then Enter:"
 	echo "#  \"$HOST_LINE\")"
 fi
-echo "# minicom's screen, without the escape sequences:"
+echo "# minicom's screen, without the escape sequences, up to the \"Leave Minicom?\" box:"
 esc=$(printf '\033')
 sed "s/${esc}\[[0-9;?]*[A-Za-z]//g; s/${esc}[()].//g; s/${esc}.//g" "$screen" |
-	tr -d '\000\016\017\r' | grep -av '^ *$' | grep -av 'Leave Minicom\|  Yes  \|^ *No *$' |
+	tr -d '\000\016\017\r' | grep -av '^ *$' |
+	awk '{ i = index($0, "+-----"); if (i) { if (i > 1) print substr($0, 1, i - 1); exit } print }' |
 	sed 's/^/| /'
 check "walkthrough-tty: the host typed its line after the guest's had arrived" test -e /tmp/host.typed
 check "walkthrough-tty: the guest's line arrived in minicom (capture file)" \
