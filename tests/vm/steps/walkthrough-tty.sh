@@ -137,7 +137,13 @@ echo "# minicom's screen, without the escape sequences, up to the \"Leave Minico
 esc=$(printf '\033')
 sed "s/${esc}\[[0-9;?]*[A-Za-z]//g; s/${esc}[()].//g; s/${esc}.//g" "$screen" |
 	tr -d '\000\016\017\r' | grep -av '^ *$' |
-	awk '{ i = index($0, "+-----"); if (i) { if (i > 1) print substr($0, 1, i - 1); exit } print }' |
+	awk '{
+		# the box is drawn with "+---" or, with vt100 line drawing, "lqqq"
+		i = index($0, "+-----"); j = index($0, "lqqqqq")
+		if (j && (!i || j < i)) i = j
+		if (i) { if (i > 1) print substr($0, 1, i - 1); exit }
+		print
+	}' |
 	sed 's/^/| /'
 check "walkthrough-tty: the host typed its line after the guest's had arrived" test -e /tmp/host.typed
 check "walkthrough-tty: the guest's line arrived in minicom (capture file)" \

@@ -44,7 +44,8 @@ kill "$mc"
 wait "$mc"
 exec 4>&-
 echo "# the screen of microcom on /dev/ttyS1:"
-tr -d '\r' </tmp/screen
+# the host's Enter is a CR: one line per CR or LF
+tr '\r' '\n' </tmp/screen | grep -v '^$'
 if grep -qF "$HOST_LINE" /tmp/screen; then
 	echo "DEMO-TTY-OK: the host's line arrived on ttyS1"
 else
