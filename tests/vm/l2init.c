@@ -1165,7 +1165,12 @@ static void *reader(void *arg)
 		/* nothing beyond what was written may arrive */
 		l->extra += read_extra(l->tp->fd, buf, sizeof(buf));
 	}
-	__atomic_store_n(&l->stop, 1, __ATOMIC_SEQ_CST);
+	/*
+	 * A loopback has everything back once the writer is done; a peer's
+	 * reader can be done first, and its writer must go on to the end.
+	 */
+	if (!l->peer || l->got != l->n)
+		__atomic_store_n(&l->stop, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
@@ -1311,7 +1316,9 @@ static void run_loopback(struct lb *ls, int n, const char *phase)
 
 		if (l->have_rt)
 			pthread_join(l->rt, NULL);
-		__atomic_store_n(&l->stop, 1, __ATOMIC_SEQ_CST);
+		/* a peer's writer that is still sending finishes (or times out) */
+		if (!l->peer || l->got != l->n || !l->have_rt)
+			__atomic_store_n(&l->stop, 1, __ATOMIC_SEQ_CST);
 		if (l->have_wt)
 			pthread_join(l->wt, NULL);
 		if (!l->have_rt || !l->have_wt)
@@ -1320,8 +1327,8 @@ static void run_loopback(struct lb *ls, int n, const char *phase)
 		say("# %s %s: wrote %zu, received %zu of %zu bytes in %.3f s (%.0f bytes/s)",
 		    phase, l->tp->name, l->wrote, l->got, l->n, dt,
 		    dt > 0 ? (double)l->got / dt : 0.0);
-		good = l->got == l->n && l->nbad == 0 && l->extra == 0 &&
-		       !l->rerr && !l->werr;
+		good = l->got == l->n && l->wrote == l->n && l->nbad == 0 &&
+		       l->extra == 0 && !l->rerr && !l->werr;
 		if (good) {
 			result(1, "%s %s %s %zu bytes byte-identical",
 			       phase, l->tp->name, kind, l->n);
@@ -1330,7 +1337,8 @@ static void run_loopback(struct lb *ls, int n, const char *phase)
 			int p = 0;
 
 			p += snprintf(why + p, sizeof(why) - (size_t)p,
-				      "received %zu of %zu", l->got, l->n);
+				      "wrote %zu, received %zu of %zu", l->wrote,
+				      l->got, l->n);
 			if (l->nbad)
 				p += snprintf(why + p, sizeof(why) - (size_t)p,
 					      ", %zu mismatching bytes, first at offset %zu",
