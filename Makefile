@@ -2,6 +2,8 @@
 #
 # mtty: VFIO mediated PCI serial card.
 #   make demo    boot a VM and walk the seed's steps 1-8 end to end
+#   make demo-tty (or make demo DEMO=tty) the second demo: host <-> guest
+#                terminals through a port with backend tty
 #   make check   every test: lint, unit, builds and VMs on both kernels
 # See README.md.
 
@@ -23,7 +25,7 @@ MODEL_SRCS := driver/mtty_uart.c driver/mtty_pci.c driver/mtty_model.c \
 STATIC_CFLAGS := -static -O2 -Wall -Wextra -Werror
 
 .PHONY: all deps modules modules-all unit lint tools vm-test check check-full sysvm-test \
-	demo clean golden
+	demo demo-tty clean golden
 
 all: modules
 
@@ -86,7 +88,11 @@ build/vfio_hosttty: tests/vm/vfio_hosttty.c $(TESTLIB) tests/lib/*.h driver/mtty
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) $(TESTLIB_CFLAGS) -o $@ tests/vm/vfio_hosttty.c $(TESTLIB)
 
-build/l2init: tests/vm/l2init.c tests/lib/rawtty.h
+build/tty_peer: tests/vm/tty_peer.c tests/lib/tap.c tests/lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_CFLAGS) -Itests/lib -o $@ tests/vm/tty_peer.c tests/lib/tap.c
+
+build/l2init: tests/vm/l2init.c tests/lib/rawtty.h tests/lib/peerpat.h
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) -pthread -Itests/lib -o $@ $<
 
@@ -95,7 +101,7 @@ build/hmp: tests/vm/hmp.c
 	$(CC) $(STATIC_CFLAGS) -o $@ $<
 
 tools: build/vfio_client build/l2init build/vfio_fuzz build/vfio_mig \
-	build/vfio_resample build/hmp build/vfio_hosttty
+	build/vfio_resample build/hmp build/vfio_hosttty build/tty_peer
 
 lint: deps
 	@scripts/lint.sh
@@ -106,7 +112,7 @@ vm-test: modules tools
 			--bin build/vfio_client --bin build/vfio_fuzz \
 			--bin build/vfio_mig --bin build/vfio_resample \
 			--bin build/hmp --bin build/vfio_hosttty \
-			--l2init build/l2init || exit 1; \
+			--bin build/tty_peer --l2init build/l2init || exit 1; \
 	done
 
 check: deps
@@ -133,7 +139,10 @@ sysvm-test: deps tools
 	done; exit $$rc
 
 demo: deps modules tools
-	@scripts/demo.sh
+	@DEMO=$(DEMO) scripts/demo.sh
+
+demo-tty: deps modules tools
+	@DEMO=tty scripts/demo.sh
 
 clean:
 	rm -rf build

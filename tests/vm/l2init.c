@@ -34,6 +34,16 @@
  *                              t=S rx=N bad=N ..." every 3 s; built to
  *                              run while the host migrates the guest
  *                              (tests/vm/steps/70-migrate.sh)
+ *   mtty.peer=BDF              the device at BDF (e.g. 0000:00:06.0) is
+ *                              tty-backed (its ports' other ends are host
+ *                              ttys): it has mtty.peer_ports=1 ports, which
+ *                              skip the loopback runs; instead, after
+ *                              them, each port writes mtty.bytes of
+ *                              peer_g2h() (tests/lib/peerpat.h) while it
+ *                              reads and checks as many of peer_h2g(),
+ *                              which tests/vm/tty_peer.c in L1 sends on
+ *                              the host tty once the guest's first byte
+ *                              arrived (tests/vm/steps/60-nested.sh)
  *   mtty.demo=1                if /demo.sh exists: run "/bin/busybox sh
  *                              /demo.sh" instead of the checks, then power off
  *                              (demo.sh should simply exit; its exit status
@@ -72,6 +82,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "peerpat.h"
 #include "rawtty.h"
 
 #define SEED_VENDOR	0x4348
@@ -102,6 +113,8 @@ static struct config {
 	long watchdog;
 	int stream;
 	long stream_secs;
+	char peer[64];
+	long peer_ports;
 } cfg = {
 	.vendor = SEED_VENDOR,
 	.device = SEED_DEVICE,
@@ -114,6 +127,8 @@ static struct config {
 	.watchdog = 0,
 	.stream = 0,
 	.stream_secs = 120,
+	.peer = "",
+	.peer_ports = 1,
 };
 
 static volatile sig_atomic_t n_pass, n_fail;
@@ -484,6 +499,10 @@ static void parse_cmdline(void)
 			else
 				result(0, "kernel cmdline mtty.l2=%s is invalid (stream or checks)",
 				       val);
+		} else if (!strcmp(key, "peer")) {
+			scopy(cfg.peer, sizeof(cfg.peer), val);
+		} else if (!strcmp(key, "peer_ports")) {
+			parse_num(key, val, 1, 6, &cfg.peer_ports);
 		} else if (!strcmp(key, "stream_secs")) {
 			parse_num(key, val, 1, 86400, &cfg.stream_secs);
 		} else {
@@ -736,6 +755,17 @@ static int all_zero(const unsigned char *c, int from, int to)
 	return 1;
 }
 
+/* a tty-backed device (mtty.peer=BDF): its ports talk to host ttys */
+static int is_peer(const char *bdf)
+{
+	return cfg.peer[0] && !strcmp(bdf, cfg.peer);
+}
+
+static long dev_ports(const char *bdf)
+{
+	return is_peer(bdf) ? cfg.peer_ports : cfg.ports;
+}
+
 static void check_config(const char *bdf)
 {
 	char path[PATH_MAX];
@@ -792,9 +822,10 @@ static void check_config(const char *bdf)
 	for (bar = 0; bar < 6; bar++)
 		if (cfg32(c, 0x10 + 4 * bar))
 			nonzero++;
-	result(nonzero == cfg.ports,
-	       "%s has %d non-zero BARs (expected mtty.ports=%ld)", bdf,
-	       nonzero, cfg.ports);
+	result(nonzero == dev_ports(bdf),
+	       "%s has %d non-zero BARs (expected %s=%ld)", bdf, nonzero,
+	       is_peer(bdf) ? "mtty.peer_ports" : "mtty.ports",
+	       dev_ports(bdf));
 
 	for (bar = 0; bar < 6; bar++) {
 		uint32_t b = cfg32(c, 0x10 + 4 * bar);
@@ -802,7 +833,7 @@ static void check_config(const char *bdf)
 		unsigned long long rs, re, rf;
 		int r;
 
-		if (bar >= cfg.ports) {
+		if (bar >= dev_ports(bdf)) {
 			result(b == 0, "%s BAR%d 0x%08x is unused (0)", bdf,
 			       bar, b);
 			continue;
@@ -911,9 +942,9 @@ static void collect_ttys(const char *bdf)
 		found++;
 	}
 	closedir(d);
-	result(found == cfg.ports,
+	result(found == dev_ports(bdf),
 	       "%s has %d ttyS ports in /sys/class/tty (expected %ld)", bdf,
-	       found, cfg.ports);
+	       found, dev_ports(bdf));
 }
 
 static int cmp_tty(const void *a, const void *b)
@@ -978,6 +1009,8 @@ static void check_bar_ttys(void)
 struct lb {
 	struct ttyport *tp;
 	unsigned char *tx;
+	unsigned char *want;	/* peer: what must arrive (else tx) */
+	int peer;		/* exchange with a host tty, not a loopback */
 	size_t n;
 	uint32_t seed;
 	double t_start, t_done, deadline;
@@ -1065,6 +1098,7 @@ static void *writer(void *arg)
 static void *reader(void *arg)
 {
 	struct lb *l = arg;
+	const unsigned char *want_rx = l->want ? l->want : l->tx;
 	unsigned char buf[4096];
 	double last = now();
 
@@ -1117,7 +1151,7 @@ static void *reader(void *arg)
 			break;
 		}
 		for (i = 0; i < r; i++) {
-			if (buf[i] != l->tx[l->got + (size_t)i]) {
+			if (buf[i] != want_rx[l->got + (size_t)i]) {
 				if (!l->nbad)
 					l->first_bad = l->got + (size_t)i;
 				l->nbad++;
@@ -1131,7 +1165,12 @@ static void *reader(void *arg)
 		/* nothing beyond what was written may arrive */
 		l->extra += read_extra(l->tp->fd, buf, sizeof(buf));
 	}
-	__atomic_store_n(&l->stop, 1, __ATOMIC_SEQ_CST);
+	/*
+	 * A loopback has everything back once the writer is done; a peer's
+	 * reader can be done first, and its writer must go on to the end.
+	 */
+	if (!l->peer || l->got != l->n)
+		__atomic_store_n(&l->stop, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
@@ -1222,8 +1261,24 @@ static void run_loopback(struct lb *ls, int n, const char *phase)
 			l->stop = 1;
 			continue;
 		}
-		for (k = 0; k < l->n; k++)
-			l->tx[k] = (unsigned char)(xorshift32(&rs) >> 24);
+		if (l->peer) {
+			l->want = malloc(l->n);
+			if (!l->want) {
+				result(0, "%s: malloc(%zu) failed", l->tp->name,
+				       l->n);
+				free(l->tx);
+				l->tx = NULL;
+				l->stop = 1;
+				continue;
+			}
+			for (k = 0; k < l->n; k++) {
+				l->tx[k] = peer_g2h(k);
+				l->want[k] = peer_h2g(k);
+			}
+		} else {
+			for (k = 0; k < l->n; k++)
+				l->tx[k] = (unsigned char)(xorshift32(&rs) >> 24);
+		}
 		drain_port(l->tp);
 	}
 	for (i = 0; i < n; i++) {
@@ -1254,12 +1309,16 @@ static void run_loopback(struct lb *ls, int n, const char *phase)
 	}
 	for (i = 0; i < n; i++) {
 		struct lb *l = &ls[i];
+		const char *kind = l->peer ?
+			"exchange with the host tty, each way," : "loopback";
 		double dt;
 		int good;
 
 		if (l->have_rt)
 			pthread_join(l->rt, NULL);
-		__atomic_store_n(&l->stop, 1, __ATOMIC_SEQ_CST);
+		/* a peer's writer that is still sending finishes (or times out) */
+		if (!l->peer || l->got != l->n || !l->have_rt)
+			__atomic_store_n(&l->stop, 1, __ATOMIC_SEQ_CST);
 		if (l->have_wt)
 			pthread_join(l->wt, NULL);
 		if (!l->have_rt || !l->have_wt)
@@ -1268,17 +1327,18 @@ static void run_loopback(struct lb *ls, int n, const char *phase)
 		say("# %s %s: wrote %zu, received %zu of %zu bytes in %.3f s (%.0f bytes/s)",
 		    phase, l->tp->name, l->wrote, l->got, l->n, dt,
 		    dt > 0 ? (double)l->got / dt : 0.0);
-		good = l->got == l->n && l->nbad == 0 && l->extra == 0 &&
-		       !l->rerr && !l->werr;
+		good = l->got == l->n && l->wrote == l->n && l->nbad == 0 &&
+		       l->extra == 0 && !l->rerr && !l->werr;
 		if (good) {
-			result(1, "%s %s loopback %zu bytes byte-identical",
-			       phase, l->tp->name, l->n);
+			result(1, "%s %s %s %zu bytes byte-identical",
+			       phase, l->tp->name, kind, l->n);
 		} else {
 			char why[512];
 			int p = 0;
 
 			p += snprintf(why + p, sizeof(why) - (size_t)p,
-				      "received %zu of %zu", l->got, l->n);
+				      "wrote %zu, received %zu of %zu", l->wrote,
+				      l->got, l->n);
 			if (l->nbad)
 				p += snprintf(why + p, sizeof(why) - (size_t)p,
 					      ", %zu mismatching bytes, first at offset %zu",
@@ -1304,12 +1364,14 @@ static void run_loopback(struct lb *ls, int n, const char *phase)
 					 ", writer %s: %s (wrote %zu)",
 					 l->wwhat, strerror(l->werr),
 					 l->wrote);
-			result(0, "%s %s loopback %zu bytes: %s", phase,
-			       l->tp->name, l->n, why);
+			result(0, "%s %s %s %zu bytes: %s", phase,
+			       l->tp->name, kind, l->n, why);
 		}
 out:
 		free(l->tx);
 		l->tx = NULL;
+		free(l->want);
+		l->want = NULL;
 	}
 }
 
@@ -1378,7 +1440,7 @@ static void loopback_tests(void)
 	}
 	qsort(ttys, (size_t)n_ttys, sizeof(ttys[0]), cmp_tty);
 	for (i = 0; i < n_ttys; i++)
-		if (open_port(&ttys[i]) >= 0)
+		if (!is_peer(ttys[i].bdf) && open_port(&ttys[i]) >= 0)
 			open_ports[n++] = &ttys[i];
 
 	for (i = 0; i < n; i++) {
@@ -1402,6 +1464,47 @@ static void loopback_tests(void)
 		if (tcflush(open_ports[i]->fd, TCIOFLUSH) < 0)
 			say("# tcflush %s: %s", open_ports[i]->name,
 			    strerror(errno));
+		if (close(open_ports[i]->fd) < 0)
+			say("# close %s: %s", open_ports[i]->name,
+			    strerror(errno));
+		open_ports[i]->fd = -1;
+	}
+}
+
+/*
+ * The ports of the tty-backed device (mtty.peer=BDF), all at once: each
+ * writes peer_g2h() and checks that peer_h2g() arrives, which the L1
+ * program on the port's host tty sends once it saw the guest's first
+ * byte (so nothing it sends can meet a port that is not open yet).
+ */
+static void peer_tests(void)
+{
+	struct lb ls[MAX_PORTS];
+	struct ttyport *open_ports[MAX_PORTS];
+	int i, n = 0, found = 0;
+
+	if (!cfg.peer[0])
+		return;
+	for (i = 0; i < n_ttys; i++) {
+		if (!is_peer(ttys[i].bdf))
+			continue;
+		found++;
+		if (open_port(&ttys[i]) >= 0)
+			open_ports[n++] = &ttys[i];
+	}
+	if (!result(found > 0, "peer device %s has ttyS ports for the host tty exchange (%d)",
+		    cfg.peer, found))
+		return;
+	memset(ls, 0, sizeof(ls));
+	for (i = 0; i < n; i++) {
+		ls[i].tp = open_ports[i];
+		ls[i].peer = 1;
+	}
+	if (n)
+		run_loopback(ls, n, "peer");
+	set_watchdog("overrun check", 120);
+	for (i = 0; i < n; i++) {
+		check_overruns(open_ports[i]);
 		if (close(open_ports[i]->fd) < 0)
 			say("# close %s: %s", open_ports[i]->name,
 			    strerror(errno));
@@ -1791,10 +1894,11 @@ int main(void)
 	parse_cmdline();
 	if (uname(&uts) == 0)
 		say("# L2 kernel %s", uts.release);
-	say("# config: vendor 0x%04lx device 0x%04lx ports %ld bytes %lu timeout %ld s idle %ld s ttybase %ld demo %ld watchdog %ld mode %s stream_secs %ld",
+	say("# config: vendor 0x%04lx device 0x%04lx ports %ld bytes %lu timeout %ld s idle %ld s ttybase %ld demo %ld watchdog %ld mode %s stream_secs %ld peer %s peer_ports %ld",
 	    cfg.vendor, cfg.device, cfg.ports, cfg.bytes, cfg.timeout,
 	    cfg.idle, cfg.ttybase, cfg.demo, cfg.watchdog,
-	    cfg.stream ? "stream" : "checks", cfg.stream_secs);
+	    cfg.stream ? "stream" : "checks", cfg.stream_secs,
+	    cfg.peer[0] ? cfg.peer : "-", cfg.peer_ports);
 	if (cfg.watchdog > 0)
 		alarm((unsigned int)cfg.watchdog);
 	set_watchdog("pci checks", 300);
@@ -1818,10 +1922,12 @@ int main(void)
 	for (i = 0; i < ndev; i++)
 		collect_ttys(bdfs[i]);
 
-	if (cfg.stream)
+	if (cfg.stream) {
 		stream_tests();
-	else
+	} else {
 		loopback_tests();
+		peer_tests();
+	}
 
 	set_watchdog("kernel log scan", 120);
 	check_klog_clean();

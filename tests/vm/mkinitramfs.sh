@@ -6,10 +6,12 @@
 #   mkinitramfs.sh --env KERNEL_ENV --ko mtty.ko -o OUT.cpio
 #                  [--sample-ko ko] [--bin file]... [--l2init file]
 #                  [--l2file file[:name]]... [--extra-steps dir]...
-#                  [--qemu10 DIR]
+#                  [--qemu10 DIR] [--l1elf file]... [--l1file file[:path]]...
 #
 # --l2file puts a file into the nested guest's root, as /name (default: its
-# own name).  The test library (tests/lib/lib.sh) is staged in both the L1
+# own name).  --l1elf puts a dynamically linked program into the L1 root at
+# its own path, with the libraries ldd names (e.g. /usr/bin/minicom for
+# make demo-tty); --l1file a plain file, at path (default: its own path).  The test library (tests/lib/lib.sh) is staged in both the L1
 # and the L2 root as /usr/lib/mtty-tests/lib.sh.
 #
 # KERNEL_ENV is the env file printed by kernel.sh.  The result is a
@@ -30,7 +32,7 @@ set -euo pipefail
 . "$(dirname "$0")/../lib/lib.sh"
 
 ENV_FILE='' KO='' SAMPLE_KO='' L2INIT='' OUT='' QEMU10=''
-BINS=() L2FILES=() L2NAMES=() STEP_DIRS=("$VM_DIR/steps")
+BINS=() L2FILES=() L2NAMES=() STEP_DIRS=("$VM_DIR/steps") L1ELFS=() L1FILES=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--env) ENV_FILE=$2; shift ;;
@@ -45,6 +47,8 @@ while [ $# -gt 0 ]; do
 		;;
 	--extra-steps) STEP_DIRS+=("$2"); shift ;;
 	--qemu10) QEMU10=$2; shift ;;
+	--l1elf) L1ELFS+=("$2"); shift ;;
+	--l1file) L1FILES+=("$2"); shift ;;
 	-o) OUT=$2; shift ;;
 	*) die "unknown argument: $1" ;;
 	esac
@@ -54,7 +58,8 @@ if [ -z "$ENV_FILE" ] || [ -z "$OUT" ] || [ -z "$KO" ]; then
 	die "usage: $0 --env ENV --ko KO -o OUT [--sample-ko KO] [--bin F]... [--l2init F]"
 fi
 for f in "$ENV_FILE" "$KO" ${SAMPLE_KO:+"$SAMPLE_KO"} ${L2INIT:+"$L2INIT"} \
-	${BINS[@]+"${BINS[@]}"} ${L2FILES[@]+"${L2FILES[@]}"}; do
+	${BINS[@]+"${BINS[@]}"} ${L2FILES[@]+"${L2FILES[@]}"} \
+	${L1ELFS[@]+"${L1ELFS[@]}"}; do
 	[ -f "$f" ] || die "no such file: $f"
 done
 # shellcheck disable=SC1090
@@ -226,6 +231,16 @@ build_run() {
 		fi
 		cp -L --preserve=mode "$f" "$root/usr/bin/${f##*/}"
 		chmod 755 "$root/usr/bin/${f##*/}"
+	done
+	for f in ${L1ELFS[@]+"${L1ELFS[@]}"}; do
+		stage_elf "$root" "$f"
+	done
+	for f in ${L1FILES[@]+"${L1FILES[@]}"}; do
+		[ -f "${f%%:*}" ] || die "no such file: ${f%%:*}"
+		case $f in
+		*:*) stage_file "$root" "${f%%:*}" "${f#*:}" ;;
+		*) stage_file "$root" "$f" ;;
+		esac
 	done
 	# golden migration transfers (tests/golden): every kernel loads them
 	mkdir -p "$root/usr/share/mtty/golden"

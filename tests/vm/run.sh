@@ -5,7 +5,7 @@
 #
 #   run.sh --kernel 6.1|6.12 [--ko path/to/mtty.ko] [--steps a,b]
 #          [--sample-ko ko] [--bin file]... [--l2init file] [--l2file file]...
-#          [--extra-steps dir]...
+#          [--extra-steps dir]... [--l1elf file]... [--l1file file[:path]]...
 #          [--timeout S] [--step-timeout S] [--append "kernel args"] [-q]
 #          [--bzimage] [--qemu10]
 #
@@ -44,7 +44,7 @@ while [ $# -gt 0 ]; do
 	--kernel) LINE=$2; shift ;;
 	--ko) KO=$2; shift ;;
 	--steps) STEPS=$2; shift ;;
-	--sample-ko | --bin | --l2init | --l2file | --extra-steps)
+	--sample-ko | --bin | --l2init | --l2file | --extra-steps | --l1elf | --l1file)
 		MK_ARGS+=("$1" "$2")
 		shift
 		;;

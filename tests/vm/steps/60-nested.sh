@@ -4,11 +4,19 @@
 # vfio-pci,sysfsdev=...; its /init (tests/vm/l2init.c) checks the PCI
 # identity and config bytes against the seed, the 16550A detection of
 # ttyS1/ttyS2, and loops 64 KiB through each port (then both at once),
-# byte-identical, with no overrun.
+# byte-identical, with no overrun.  A second device, an mtty-1 with
+# backend=tty at 00:06.0 (the guest's ttyS3), carries the host tty
+# exchange (issue 14): tty_peer (tests/vm/tty_peer.c) on its host tty
+# /dev/ttyMT<n> here in L1 and the guest's init on ttyS3 (mtty.peer=...)
+# send each other 64 KiB at once, every byte checked on both ends.
 # shellcheck source=lib.sh disable=SC1091
 . /steps/lib.sh
 
 UUID=83b8f4f2-509f-382f-3c1e-e6bfe0fa1001
+# the tty-backed mtty-1 and where the guest sees it
+PEER_UUID=83b8f4f2-509f-382f-3c1e-e6bfe0fa1002
+PEER_BDF=0000:00:06.0
+PEER_BYTES=65536
 
 dmesg_mark
 check "nested: insmod" load_mtty || exit 0
@@ -17,7 +25,32 @@ check "nested: create mtty-2 $UUID" \
 avail=$(cat "$MTTY_TYPES/mtty-2/available_instances")
 check_eq "nested: mtty-2 available_instances 11 with one in use" 11 "$avail"
 
-if run_l2 "$UUID"; then
+# --- the tty-backed second device and the L1 end of its cable
+peer=
+peer_log=/tmp/tty-peer.log
+if check "nested: create mtty-1 $PEER_UUID" \
+	sh -c "echo $PEER_UUID > $MTTY_TYPES/mtty-1/create" &&
+	check "nested: $PEER_UUID backend tty" \
+		sh -c "echo tty > /sys/bus/mdev/devices/$PEER_UUID/backend"; then
+	host_tty=$(ls "/sys/bus/mdev/devices/$PEER_UUID/tty" 2>/dev/null)
+	if check "nested: host tty /dev/$host_tty of $PEER_UUID" test -c "/dev/$host_tty" &&
+		check "nested: tty_peer binary present" test -x /usr/bin/tty_peer; then
+		: >"$peer_log"
+		tty_peer --bytes "$PEER_BYTES" --wait "$L2_TIMEOUT" "/dev/$host_tty" \
+			>"$peer_log" 2>&1 &
+		peer=$!
+		n=50
+		until grep -q TTY-PEER-READY "$peer_log" || [ "$n" -le 0 ]; do
+			usleep 100000
+			n=$((n - 1))
+		done
+		check "nested: tty_peer has /dev/$host_tty open" grep -q TTY-PEER-READY "$peer_log"
+	fi
+fi
+set -- -device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$PEER_UUID,addr=06.0"
+[ -e "/sys/bus/mdev/devices/$PEER_UUID" ] || set --
+
+if L2_APPEND="${L2_APPEND:-} mtty.peer=$PEER_BDF" run_l2 "$UUID" "$@"; then
 	ok "nested: guest checks all passed"
 else
 	notok "nested: guest reported failures (see L2 lines above)"
@@ -31,6 +64,32 @@ for tty in ttyS1 ttyS2; do
 	fi
 done
 
+# the host end: tty_peer is done once the guest's exchange is (it only
+# checks for stray bytes for a second more)
+if [ -n "$peer" ]; then
+	n=300
+	while kill -0 "$peer" 2>/dev/null && [ "$n" -gt 0 ]; do
+		usleep 100000
+		n=$((n - 1))
+	done
+	if kill -0 "$peer" 2>/dev/null; then
+		kill "$peer"
+		comment "nested: tty_peer still running 30 s after the guest finished: stopped"
+	fi
+	wait "$peer"
+	prc=$?
+	cat "$peer_log"
+	check_eq "nested: tty_peer exchanged $PEER_BYTES bytes each way with the guest (exit status)" 0 "$prc"
+else
+	notok "nested: no tty_peer on the host tty"
+fi
+if tr -d '\r' <"$L2_LOG" | grep -q "^ok - L2 peer ttyS3 exchange with the host tty, each way, $PEER_BYTES bytes"; then
+	ok "nested: ttyS3 in the guest exchanged $PEER_BYTES bytes each way with /dev/$host_tty"
+else
+	notok "nested: no successful host tty exchange on the guest's ttyS3"
+fi
+
+check "nested: remove $PEER_UUID" sh -c "echo 1 > /sys/bus/mdev/devices/$PEER_UUID/remove"
 check "nested: remove $UUID" sh -c "echo 1 > /sys/bus/mdev/devices/$UUID/remove"
 avail=$(cat "$MTTY_TYPES/mtty-2/available_instances")
 check_eq "nested: pool back to 12 mtty-2" 12 "$avail"
