@@ -48,8 +48,13 @@ build/unit/test_stream: tests/unit/test_stream.c tests/unit/unit.h tests/unit/ca
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_stream.c $(MODEL_SRCS)
 
-unit: build/unit/test_model build/unit/test_mig build/unit/test_stream
+build/unit/test_intx: tests/unit/test_intx.c tests/unit/unit.h $(MODEL_SRCS) driver/*.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_intx.c $(MODEL_SRCS)
+
+unit: build/unit/test_model build/unit/test_mig build/unit/test_stream build/unit/test_intx
 	build/unit/test_model
+	build/unit/test_intx
 	build/unit/test_mig tests/golden
 	build/unit/test_stream tests/golden
 

@@ -44,6 +44,11 @@ module_param(deep_fifo, bool, 0644);
 MODULE_PARM_DESC(deep_fifo,
 		 "Ports of devices created while set are 16750-capable: a 64-byte FIFO selected by FCR bit 5 with DLAB set; Linux guests do not select it (8250_pci fixes this card's type to 16550A) (default N: 16550A)");
 
+static unsigned int intx_defer_us = 2000;
+module_param(intx_defer_us, uint, 0644);
+MODULE_PARM_DESC(intx_defer_us,
+		 "INTx unmasked through the ioctl (QEMU without an irqfd resampler unmasks on every BAR access) with the line still high is re-signalled after this many microseconds unless serviced or a new source arrives first; 0: at once (default 2000)");
+
 struct mtty_type {
 	struct mdev_type type;
 	unsigned int nports;
@@ -388,11 +393,34 @@ static int mtty_irq_mask(struct mtty_state *s, struct vfio_irq_set *hdr,
 	if (dtype == VFIO_IRQ_SET_DATA_BOOL && !*(const u8 *)data)
 		return 0;
 
-	if (unmask)
-		mtty_deliver(s, mtty_model_intx_unmask(&s->model));
-	else
+	if (unmask) {
+		unsigned int us = READ_ONCE(intx_defer_us);
+		unsigned int sig;
+
+		if (!us) {
+			mtty_deliver(s, mtty_model_intx_unmask(&s->model));
+			return 0;
+		}
+		sig = mtty_model_intx_unmask_deferred(&s->model);
+		if (sig & MTTY_SIG_INTX_DEFER)
+			mod_delayed_work(system_wq, &s->intx_work,
+					 usecs_to_jiffies(us));
+		mtty_deliver(s, sig & ~MTTY_SIG_INTX_DEFER);
+	} else {
 		mtty_model_intx_mask(&s->model);
+	}
 	return 0;
+}
+
+/* the deferral of an ioctl unmask expired (see intx_defer_us) */
+static void mtty_intx_work(struct work_struct *work)
+{
+	struct mtty_state *s = container_of(to_delayed_work(work),
+					    struct mtty_state, intx_work);
+
+	mutex_lock(&s->lock);
+	mtty_deliver(s, mtty_model_intx_deferred(&s->model));
+	mutex_unlock(&s->lock);
 }
 
 #if IS_ENABLED(CONFIG_VFIO_VIRQFD)
@@ -685,6 +713,8 @@ static void mtty_close_device(struct vfio_device *vdev)
 
 	mtty_mig_reset(s);
 	mtty_virqfds_release(s);
+	/* no ioctl can arm it again: the last user is gone */
+	cancel_delayed_work_sync(&s->intx_work);
 	mutex_lock(&s->lock);
 	mtty_irqs_release(s);
 	mtty_model_reset(&s->model);
@@ -723,6 +753,7 @@ static int mtty_init_dev(struct vfio_device *vdev)
 		return -ENOMEM;
 	mutex_init(&s->lock);
 	mutex_init(&s->virqfd_lock);
+	INIT_DELAYED_WORK(&s->intx_work, mtty_intx_work);
 	s->running = true;
 	mtty_model_init(&s->model, s->uart, t->nports, READ_ONCE(deep_fifo));
 	mtty_mig_init(s);
@@ -734,6 +765,7 @@ static void mtty_release_dev(struct vfio_device *vdev)
 {
 	struct mtty_state *s = container_of(vdev, struct mtty_state, vdev);
 
+	cancel_delayed_work_sync(&s->intx_work);
 	mtty_mig_destroy(s);
 	mutex_destroy(&s->virqfd_lock);
 	mutex_destroy(&s->lock);

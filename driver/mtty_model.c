@@ -44,9 +44,24 @@ static unsigned int model_update(struct mtty_model *m, unsigned int new_sources)
 
 	switch (m->irq_mode) {
 	case MTTY_IRQ_INTX:
-		if (line && !m->intx_masked &&
+		if (!line) {
+			/* serviced: nothing left to re-assert or to tell */
+			m->intx_deferred = false;
+			m->intx_news = false;
+			break;
+		}
+		if (new_sources) {
+			/* a new event ends a deferral */
+			m->intx_deferred = false;
+			m->intx_news = true;
+		}
+		/* a deferred level waits for its timer or a new source */
+		if (m->intx_deferred)
+			break;
+		if (!m->intx_masked &&
 		    !(mtty_pci_command(&m->pci) & MTTY_PCI_CMD_INTX_DIS)) {
 			m->intx_masked = true;
+			m->intx_news = false;
 			m->intx_signals++;
 			sig |= MTTY_SIG_INTX;
 		}
@@ -92,8 +107,15 @@ u32 mtty_model_cfg_read(const struct mtty_model *m, unsigned int off,
 unsigned int mtty_model_cfg_write(struct mtty_model *m, unsigned int off,
 				  unsigned int len, u32 val)
 {
+	bool dis = mtty_pci_command(&m->pci) & MTTY_PCI_CMD_INTX_DIS;
+
 	mtty_pci_write(&m->pci, off, len, val);
-	/* clearing INTx Disable with the line high raises the interrupt */
+	/*
+	 * Clearing INTx Disable with the line high raises the interrupt at
+	 * once (vfio-pci unmasks then), deferred or not.
+	 */
+	if (dis && !(mtty_pci_command(&m->pci) & MTTY_PCI_CMD_INTX_DIS))
+		m->intx_deferred = false;
 	return model_update(m, 0);
 }
 
@@ -104,6 +126,8 @@ void mtty_model_reset(struct mtty_model *m)
 	for (i = 0; i < m->nports; i++)
 		mtty_uart_reset(&m->uart[i]);
 	mtty_pci_reset(&m->pci);
+	m->intx_deferred = false;
+	m->intx_news = false;
 	model_update(m, 0);
 }
 
@@ -112,18 +136,54 @@ unsigned int mtty_model_set_irq_mode(struct mtty_model *m,
 {
 	m->irq_mode = mode;
 	m->intx_masked = false;
+	m->intx_deferred = false;
+	m->intx_news = false;
 	return model_update(m, 0);
 }
 
 void mtty_model_intx_mask(struct mtty_model *m)
 {
+	/* the next unmask re-evaluates the line */
 	m->intx_masked = true;
+	m->intx_deferred = false;
 }
 
 unsigned int mtty_model_intx_unmask(struct mtty_model *m)
 {
 	m->intx_masked = false;
+	m->intx_deferred = false;
 	return model_update(m, 0);
+}
+
+unsigned int mtty_model_intx_unmask_deferred(struct mtty_model *m)
+{
+	if (m->irq_mode != MTTY_IRQ_INTX)
+		return 0;
+	if (!m->intx_masked)	/* a second unmask changes nothing */
+		return model_update(m, 0);
+	m->intx_masked = false;
+	/*
+	 * Only the level the user was told about is deferred: a source that
+	 * became pending since the last signal is news, signalled at once.
+	 */
+	if (!mtty_model_intx_line(m) || m->intx_news ||
+	    (mtty_pci_command(&m->pci) & MTTY_PCI_CMD_INTX_DIS))
+		return model_update(m, 0);
+	m->intx_deferred = true;
+	return MTTY_SIG_INTX_DEFER;
+}
+
+unsigned int mtty_model_intx_deferred(struct mtty_model *m)
+{
+	unsigned int sig;
+
+	if (!m->intx_deferred)
+		return 0;
+	m->intx_deferred = false;
+	sig = model_update(m, 0);
+	if (sig & MTTY_SIG_INTX)
+		m->intx_timer_signals++;
+	return sig;
 }
 
 unsigned int mtty_model_refresh(struct mtty_model *m)
@@ -133,6 +193,8 @@ unsigned int mtty_model_refresh(struct mtty_model *m)
 
 	for (i = 0; i < m->nports; i++)
 		src |= mtty_uart_sources(&m->uart[i]);
+	m->intx_deferred = false;
+	m->intx_news = false;
 	if (m->irq_mode == MTTY_IRQ_INTX && m->intx_masked) {
 		/*
 		 * Signalled on the source and not yet unmasked: the new user

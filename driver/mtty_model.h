@@ -23,6 +23,8 @@ enum mtty_irq_mode {
 /* What the caller must signal after a call */
 #define MTTY_SIG_INTX		0x1
 #define MTTY_SIG_MSI		0x2
+/* INTx re-assertion deferred: the caller arms its timer (see below) */
+#define MTTY_SIG_INTX_DEFER	0x4
 
 struct mtty_model {
 	struct mtty_pci pci;
@@ -30,8 +32,20 @@ struct mtty_model {
 	unsigned int nports;
 	enum mtty_irq_mode irq_mode;
 	bool intx_masked;		/* VFIO INTx automask state */
+	/*
+	 * Unmasked by the ioctl with the line still high and not signalled
+	 * yet: a new source or mtty_model_intx_deferred() signals it, a low
+	 * line drops it.  Not migrated: the destination re-evaluates.
+	 */
+	bool intx_deferred;
+	/*
+	 * A source became pending since the last INTx signal (while masked
+	 * or deferred): an ioctl unmask with the line high signals at once.
+	 */
+	bool intx_news;
 	/* statistics */
-	u64 intx_signals;
+	u64 intx_signals;		/* all INTx signals ... */
+	u64 intx_timer_signals;		/* ... of which deferred ones */
 	u64 msi_signals;
 };
 
@@ -52,7 +66,24 @@ unsigned int mtty_model_cfg_write(struct mtty_model *m, unsigned int off,
 unsigned int mtty_model_set_irq_mode(struct mtty_model *m,
 				     enum mtty_irq_mode mode);
 void mtty_model_intx_mask(struct mtty_model *m);
+/*
+ * Unmask with level semantics, as vfio-pci does: signals at once while the
+ * line is high.  For the unmask eventfd, which a KVM host's irqfd
+ * resampler writes at the guest's real EOI.
+ */
 unsigned int mtty_model_intx_unmask(struct mtty_model *m);
+/*
+ * Unmask through VFIO_DEVICE_SET_IRQS.  A user without an irqfd resampler
+ * (QEMU under TCG, or KVM without irqfd) issues it on every BAR access
+ * after an interrupt, i.e. in the middle of the guest's handler, so a line
+ * that is still high is not re-signalled at once: the unmask returns
+ * MTTY_SIG_INTX_DEFER and the caller calls mtty_model_intx_deferred()
+ * after a delay.  A new interrupt source signals at once meanwhile; the
+ * line going low (the handler serviced it) drops the deferral.
+ */
+unsigned int mtty_model_intx_unmask_deferred(struct mtty_model *m);
+/* The caller's delay expired: signal a deferred INTx still due. */
+unsigned int mtty_model_intx_deferred(struct mtty_model *m);
 
 /*
  * Re-evaluate the interrupt outputs after the whole state was replaced

@@ -39,6 +39,8 @@ struct mtty_state {
 	/* backend tty: the host end of each port (mtty_tty.c), else NULL */
 	struct mtty_hport **hport;
 	struct delayed_work host_work;
+	/* delivers an INTx deferred by an ioctl unmask (intx_defer_us) */
+	struct delayed_work intx_work;
 
 	/*
 	 * INTx unmask and mask through eventfds (irqfd resampling); their

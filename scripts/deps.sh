@@ -10,7 +10,7 @@ PKGS=(
 	make gcc libc6-dev bc bison flex libelf-dev dwarves kmod file
 	cpio busybox-static xz-utils zstd
 	qemu-system-x86 qemu-utils
-	pciutils setserial minicom
+	pciutils setserial minicom gnuplot-nox
 	shellcheck clang libclang-rt-14-dev
 	mmdebstrap e2fsprogs libvirt0 libxml2-utils
 	linux-source-6.12

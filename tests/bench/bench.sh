@@ -4,7 +4,7 @@
 # bench.sh -- benchmark our mtty driver against the kernel's sample driver.
 #
 #   bench.sh [--kernels "6.1 6.12"] [--smoke] [--runs N] [--no-l2]
-#            [--mdevctl-max N] [--scale 1,16,256,1024] [--out DIR]
+#            [--mdevctl-max N] [--scale 1,16,256,1024,4096,16384] [--out DIR]
 #
 # Per kernel line: builds the sample (tests/bench/sample.sh), boots one L1
 # VM (tests/vm/run.sh, under the shared VM lock) that runs
@@ -33,7 +33,7 @@ export MTTY_CACHE
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-KERNELS="6.1 6.12" SMOKE='' RUNS=5 L2=1 MDEVCTL_MAX=256 SCALE=1,16,256,1024
+KERNELS="6.1 6.12" SMOKE='' RUNS=5 L2=1 MDEVCTL_MAX=256 SCALE=1,16,256,1024,4096,16384
 OUT=$REPO/bench/results
 while [ $# -gt 0 ]; do
 	case $1 in

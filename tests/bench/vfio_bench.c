@@ -16,11 +16,13 @@
  *	LSR.DR, at most BURST bytes written to THR per THRE; every byte is
  *	checked.  "fifo64" selects the 16750 64-byte FIFO (FCR bit 5 with
  *	DLAB set, like 8250 does for a PORT_16750).
- *   vfio_bench scale TYPES_DIR TYPE N TAG RUN [mdevctl PARENT]
+ *   vfio_bench scale TYPES_DIR TYPE N TAG RUN [mdevctl PARENT | list]
  *	create N mdevs of TYPE (through the sysfs create file, or by running
  *	"mdevctl start" per device), then remove them again ("remove" file /
  *	"mdevctl stop"); time per device and memory per device (deltas of
- *	Slab and of used memory in /proc/meminfo).
+ *	Slab and of used memory in /proc/meminfo); the cost of a read of
+ *	TYPE's available_instances with all N present (value checked) and,
+ *	with "list", of one "mdevctl list" then.
  *
  * Results: one line per measurement,
  *   # BENCH <test> tag=TAG run=RUN key=value...
@@ -514,14 +516,65 @@ static int run_cmd(char *const argv[])
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+/* microseconds per read of TYPE/available_instances, checked against @want */
+static double avail_cost(const char *types, const char *type, long want)
+{
+	char path[512], buf[32];
+	unsigned int i, reads = 200, bad = 0;
+	double t0;
+
+	snprintf(path, sizeof(path), "%s/%s/available_instances", types, type);
+	t0 = tap_now();
+	for (i = 0; i < reads; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t r = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+		if (fd >= 0)
+			close(fd);
+		if (r <= 0) {
+			bad++;
+			continue;
+		}
+		buf[r] = 0;
+		if (want >= 0 && atol(buf) != want)
+			bad++;
+	}
+	t0 = tap_now() - t0;
+	ok(!bad, "run %ld: %u reads of available_instances = %ld (%u wrong)",
+	   run_no, reads, want, bad);
+	return t0 * 1e6 / reads;
+}
+
+static long read_long(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (r <= 0)
+		return -1;
+	buf[r] = 0;
+	return atol(buf);
+}
+
+/*
+ * N devices of TYPE created and removed through sysfs or mdevctl; with
+ * @list, one `mdevctl list` is timed while all N exist.
+ */
 static int do_scale(const char *types, const char *type, unsigned int n,
-		    const char *parent)
+		    const char *parent, bool list)
 {
 	char path[512], uuid[64];
 	struct mem m0, m1, m2;
 	unsigned int i, made = 0, gone = 0;
-	double t0, t1, t2;
+	double t0, t1, t2, create_s, avail_us, list_ms = -1;
+	long avail0;
 	int r, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s/available_instances", types, type);
+	avail0 = read_long(path);
 
 	sync();
 	m0 = meminfo();
@@ -544,7 +597,19 @@ static int do_scale(const char *types, const char *type, unsigned int n,
 		made++;
 	}
 	t1 = tap_now();
+	create_s = t1 - t0;
 	m1 = meminfo();
+	avail_us = avail_cost(types, type, avail0 < 0 ? -1 : avail0 - (long)made);
+	if (list) {
+		char *argv[] = { "mdevctl", "list", NULL };
+		double tl = tap_now();
+
+		r = run_cmd(argv);
+		list_ms = (tap_now() - tl) * 1e3;
+		ok(!r, "run %ld: mdevctl list with %u devices (exit %d)",
+		   run_no, made, r);
+	}
+	t1 = tap_now();		/* removal timed from here */
 	for (i = 0; i < made; i++) {
 		scale_uuid(uuid, sizeof(uuid), i);
 		if (parent) {
@@ -568,9 +633,9 @@ static int do_scale(const char *types, const char *type, unsigned int n,
 	      gone, made, parent ? "mdevctl" : "sysfs");
 	if (!made)
 		return 1;
-	tap_say("# BENCH scale tag=%s run=%ld via=%s n=%u create_us=%.1f remove_us=%.1f slab_kib=%.2f used_kib=%.2f vmalloc_kib=%.2f slab_left_kib=%ld used_left_kib=%ld",
+	tap_say("# BENCH scale tag=%s run=%ld via=%s n=%u create_us=%.1f remove_us=%.1f avail_us=%.1f list_ms=%.1f slab_kib=%.2f used_kib=%.2f vmalloc_kib=%.2f slab_left_kib=%ld used_left_kib=%ld",
 	    tag, run_no, parent ? "mdevctl" : "sysfs", made,
-	    (t1 - t0) * 1e6 / made, (t2 - t1) * 1e6 / made,
+	    create_s * 1e6 / made, (t2 - t1) * 1e6 / made, avail_us, list_ms,
 	    (double)(m1.slab - m0.slab) / made, (double)(m1.used - m0.used) / made,
 	    (double)(m1.vmalloc - m0.vmalloc) / made,
 	    m2.slab - m0.slab, m2.used - m0.used);
@@ -584,7 +649,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: vfio_bench regs UUID TAG RUN [SECONDS]\n"
 		"       vfio_bench loop UUID TAG RUN BURST SECONDS [fifo64]\n"
-		"       vfio_bench scale TYPES_DIR TYPE N TAG RUN [mdevctl PARENT]\n");
+		"       vfio_bench scale TYPES_DIR TYPE N TAG RUN [mdevctl PARENT | list]\n");
 	exit(2);
 }
 
@@ -605,13 +670,16 @@ int main(int argc, char **argv)
 		open_device(argv[2]);
 		r = do_loop(atoi(argv[5]), atof(argv[6]),
 			    argc == 8 && !strcmp(argv[7], "fifo64"));
-	} else if (!strcmp(argv[1], "scale") && (argc == 7 || argc == 9)) {
+	} else if (!strcmp(argv[1], "scale") && argc >= 7 && argc <= 9) {
+		bool list = argc == 8 && !strcmp(argv[7], "list");
+
 		tag = argv[5];
 		run_no = atol(argv[6]);
-		if (argc == 9 && strcmp(argv[7], "mdevctl"))
+		if ((argc == 9 && strcmp(argv[7], "mdevctl")) ||
+		    (argc == 8 && !list))
 			usage();
 		r = do_scale(argv[2], argv[3], atoi(argv[4]),
-			     argc == 9 ? argv[8] : NULL);
+			     argc == 9 ? argv[8] : NULL, list);
 	} else {
 		usage();
 	}

@@ -256,7 +256,7 @@ mutants() {
 	mutant no-timeout-iir mtty_uart.c 's/return MTTY_IIR_RX_TIMEOUT;/return MTTY_IIR_RDI;/' iir
 	mutant iir-read-keeps-thre mtty_uart.c \
 		'/^static u8 uart_read_iir/,/^}/{s/u->thre_int = false;/(void)0;/}' iir
-	mutant intx-while-masked mtty_model.c 's/if (line \&\& !m->intx_masked \&\&/if (line \&\&/' intx
+	mutant intx-while-masked mtty_model.c 's/if (!m->intx_masked \&\&/if (/' intx
 	mutant intx-unmask-lost mtty_model.c \
 		'/^unsigned int mtty_model_intx_unmask/,/^}/{s/return model_update(m, 0);/return 0;/}' intx
 	mutant cfg-ignores-wmask mtty_pci.c 's/| (b \& m);/| b;/' cfg

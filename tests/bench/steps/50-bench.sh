@@ -11,6 +11,8 @@
 #   bench.regsecs=S     seconds per register-access measurement (0.5)
 #   bench.loopsecs=S    seconds per loopback measurement (1)
 #   bench.scale=1,16    pool sizes for the create/remove scale test
+#                       (default 1,16,256,1024,4096,16384; max_ports is
+#                       raised to the largest)
 #   bench.scaleruns=N   runs per size through sysfs (3)
 #   bench.mdevctl=N     largest size also measured through mdevctl (0: off)
 #   bench.l2=0|1        nested-guest throughput (default 1)
@@ -22,7 +24,7 @@
 . /steps/lib.sh
 
 SAMPLE_KO=/lib/mtty/sample/mtty.ko
-RUNS=5 REGSECS=0.5 LOOPSECS=1 SCALE=1,16,256,1024 SCALERUNS=3 MDEVCTL_MAX=0
+RUNS=5 REGSECS=0.5 LOOPSECS=1 SCALE=1,16,256,1024,4096,16384 SCALERUNS=3 MDEVCTL_MAX=0
 L2=1 L2RUNS=3 L2SECS=4 DEEP=auto DEEPTYPE=auto
 read -r CMDLINE </proc/cmdline
 for arg in $CMDLINE; do
@@ -224,7 +226,12 @@ if drv_load ours max_ports="$MAXSCALE"; then
 	for n in $SCALE; do
 		r=1
 		while [ "$r" -le "$SCALERUNS" ]; do
-			vfio_bench scale "$MTTY_TYPES" mtty-1 "$n" ours "$r" ||
+			# `mdevctl list` timed once, with the most devices
+			_list=''
+			[ "$mdevctl_ok" = 1 ] && [ "$n" = "$MAXSCALE" ] &&
+				[ "$r" = "$SCALERUNS" ] && _list=list
+			# shellcheck disable=SC2086 # $_list is empty or one word
+			vfio_bench scale "$MTTY_TYPES" mtty-1 "$n" ours "$r" $_list ||
 				notok "bench scale: $n devices via sysfs"
 			r=$((r + 1))
 		done

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_intx.c - INTx signalling of the pure model: level unmask (the
+ * eventfd a KVM irqfd resampler writes at the guest's EOI) against the
+ * deferred unmask of VFIO_DEVICE_SET_IRQS (QEMU without a resampler
+ * unmasks on every BAR access), and a simulated QEMU + 8250 handler that
+ * counts QEMU-side INTx events per guest interrupt and checks that no
+ * byte and no interrupt is lost.
+ */
+#include <string.h>
+
+#include "mtty_model.h"
+#include "unit.h"
+
+UNIT_COUNTERS;
+
+static struct mtty_uart uarts[MTTY_MAX_PORTS_PER_DEV];
+static struct mtty_model m;
+
+static void setup(unsigned int nports)
+{
+	memset(uarts, 0xa5, sizeof(uarts));
+	mtty_model_init(&m, uarts, nports, false);
+	mtty_model_set_irq_mode(&m, MTTY_IRQ_INTX);
+}
+
+static u8 rd(unsigned int port, unsigned int reg, unsigned int *sig)
+{
+	u8 v;
+
+	*sig = mtty_model_bar_read(&m, port, reg, &v);
+	return v;
+}
+
+static unsigned int wr(unsigned int port, unsigned int reg, u8 v)
+{
+	return mtty_model_bar_write(&m, port, reg, v);
+}
+
+/* THRE pending on port 0, signalled and automasked */
+static void fire_thre(void)
+{
+	wr(0, MTTY_UART_IER, 0);
+	CHECK_EQ(wr(0, MTTY_UART_IER, MTTY_IER_THRI), MTTY_SIG_INTX,
+		 "THRE raises INTx");
+	CHECK(m.intx_masked, "automasked");
+}
+
+TEST(level_unmask_refires)
+{
+	unsigned int sig;
+
+	setup(1);
+	fire_thre();
+	CHECK_EQ(mtty_model_intx_unmask(&m), MTTY_SIG_INTX,
+		 "level unmask with the line high fires at once");
+	rd(0, MTTY_UART_IIR, &sig);
+	CHECK(!mtty_model_intx_line(&m), "IIR read clears THRE");
+	CHECK_EQ(mtty_model_intx_unmask(&m), 0, "level unmask, line low: quiet");
+	CHECK_EQ(m.intx_timer_signals, 0, "no deferred signal");
+}
+
+TEST(ioctl_unmask_line_low)
+{
+	unsigned int sig;
+
+	setup(1);
+	fire_thre();
+	rd(0, MTTY_UART_IIR, &sig);
+	CHECK_EQ(mtty_model_intx_unmask_deferred(&m), 0,
+		 "unmask with the line low: nothing, no deferral");
+	CHECK(!m.intx_deferred, "not deferred");
+	CHECK(!m.intx_masked, "unmasked");
+	CHECK_EQ(wr(0, MTTY_UART_IER, 0), 0, "quiet");
+	CHECK_EQ(wr(0, MTTY_UART_IER, MTTY_IER_THRI), MTTY_SIG_INTX,
+		 "a later source signals at once");
+}
+
+TEST(ioctl_unmask_line_high_defers)
+{
+	u64 before;
+
+	setup(1);
+	fire_thre();
+	before = m.intx_signals;
+	CHECK_EQ(mtty_model_intx_unmask_deferred(&m), MTTY_SIG_INTX_DEFER,
+		 "line high: deferred, the caller arms its timer");
+	CHECK(m.intx_deferred && !m.intx_masked, "deferred, unmasked");
+	/* accesses that leave the line high do not re-signal */
+	CHECK_EQ(wr(0, MTTY_UART_SCR, 1), 0, "no signal on a plain access");
+	CHECK_EQ(m.intx_signals, before, "nothing signalled yet");
+	/* the timer delivers the level */
+	CHECK_EQ(mtty_model_intx_deferred(&m), MTTY_SIG_INTX,
+		 "timer: the still-high line is signalled");
+	CHECK(m.intx_masked && !m.intx_deferred, "automasked again");
+	CHECK_EQ(m.intx_timer_signals, 1, "counted as a timer signal");
+	CHECK_EQ(m.intx_signals, before + 1, "and as a signal");
+	CHECK_EQ(mtty_model_intx_deferred(&m), 0, "a second expiry: nothing");
+}
+
+TEST(deferral_dropped_when_serviced)
+{
+	unsigned int sig;
+
+	setup(1);
+	fire_thre();
+	CHECK_EQ(mtty_model_intx_unmask_deferred(&m), MTTY_SIG_INTX_DEFER,
+		 "deferred");
+	rd(0, MTTY_UART_IIR, &sig);
+	CHECK_EQ(sig, 0, "servicing signals nothing");
+	CHECK(!m.intx_deferred, "line low drops the deferral");
+	CHECK_EQ(mtty_model_intx_deferred(&m), 0, "timer: nothing to do");
+	CHECK_EQ(m.intx_timer_signals, 0, "no timer signal");
+}
+
+TEST(new_source_while_deferred)
+{
+	unsigned int sig;
+
+	setup(1);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	fire_thre();
+	CHECK_EQ(mtty_model_intx_unmask_deferred(&m), MTTY_SIG_INTX_DEFER,
+		 "deferred");
+	wr(0, MTTY_UART_IER, MTTY_IER_THRI | MTTY_IER_RDI);
+	sig = wr(0, MTTY_UART_THR, 'x');
+	CHECK_EQ(sig, MTTY_SIG_INTX, "new source (RX data) signals at once");
+	CHECK(m.intx_masked && !m.intx_deferred, "automasked, deferral gone");
+	CHECK_EQ(mtty_model_intx_deferred(&m), 0, "the timer finds nothing");
+	CHECK_EQ(m.intx_timer_signals, 0, "no timer signal");
+}
+
+TEST(news_while_masked_signal_at_unmask)
+{
+	setup(1);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	fire_thre();
+	/* RX data arrives while automasked: news the user was not told */
+	wr(0, MTTY_UART_IER, MTTY_IER_THRI | MTTY_IER_RDI);
+	CHECK_EQ(wr(0, MTTY_UART_THR, 'x'), 0, "masked: no signal");
+	CHECK(m.intx_news, "recorded as news");
+	CHECK_EQ(mtty_model_intx_unmask_deferred(&m), MTTY_SIG_INTX,
+		 "ioctl unmask with news pending: signals at once");
+	CHECK(!m.intx_deferred && !m.intx_news, "told: no news, no deferral");
+	/* the same level again, nothing new: deferred */
+	CHECK_EQ(mtty_model_intx_unmask_deferred(&m), MTTY_SIG_INTX_DEFER,
+		 "ioctl unmask, nothing new: deferred");
+	/* news serviced before the unmask: nothing to tell */
+	mtty_model_intx_mask(&m);
+	{
+		unsigned int sig;
+
+		rd(0, MTTY_UART_RBR, &sig);
+		rd(0, MTTY_UART_IIR, &sig);
+	}
+	CHECK(!mtty_model_intx_line(&m), "serviced");
+	CHECK_EQ(mtty_model_intx_unmask_deferred(&m), 0, "line low: nothing");
+}
+
+/*
+ * A VFIO user that unmasks through the ioctl at its real EOI after one
+ * 8250-style pass (tests/vm/vfio_client.c): its pass leaves RX data that
+ * looped back while it was masked, which is news, so no interrupt waits
+ * for the timer.
+ */
+TEST(one_pass_client_never_waits)
+{
+	unsigned int sent = 0, got = 0, bad = 0, irqs = 0, n, sig = 0;
+	const unsigned int total = 4096;
+	u8 lsr;
+
+	setup(1);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	sig = wr(0, MTTY_UART_IER, MTTY_IER_RDI | MTTY_IER_THRI);
+	while (got < total && irqs < 10 * total) {
+		if (!(sig & MTTY_SIG_INTX)) {
+			sig = mtty_model_intx_deferred(&m);
+			if (!(sig & MTTY_SIG_INTX))
+				break;		/* stalled */
+		}
+		irqs++;
+		if (rd(0, MTTY_UART_IIR, &n) & MTTY_IIR_NO_INT)
+			break;
+		lsr = rd(0, MTTY_UART_LSR, &n);
+		while (lsr & MTTY_LSR_DR) {
+			if (rd(0, MTTY_UART_RBR, &n) != (u8)got)
+				bad++;
+			got++;
+			lsr = rd(0, MTTY_UART_LSR, &n);
+		}
+		if (lsr & MTTY_LSR_THRE) {
+			for (n = 0; n < 16 && sent < total; n++)
+				wr(0, MTTY_UART_THR, (u8)sent++);
+			if (sent == total)
+				wr(0, MTTY_UART_IER, MTTY_IER_RDI);
+		}
+		sig = mtty_model_intx_unmask_deferred(&m);
+	}
+	CHECK_EQ(got, total, "every byte back");
+	CHECK_EQ(bad, 0, "in order");
+	CHECK_EQ(m.intx_timer_signals, 0, "no interrupt waited for the timer");
+}
+
+TEST(mask_and_intx_disable_while_deferred)
+{
+	setup(1);
+	fire_thre();
+	CHECK_EQ(mtty_model_intx_unmask_deferred(&m), MTTY_SIG_INTX_DEFER,
+		 "deferred");
+	mtty_model_intx_mask(&m);
+	CHECK_EQ(mtty_model_intx_deferred(&m), 0, "masked: the timer is silent");
+	CHECK_EQ(mtty_model_intx_unmask(&m), MTTY_SIG_INTX,
+		 "level unmask delivers the still-high line");
+
+	/* INTx Disable set while deferred: the timer is silent... */
+	CHECK_EQ(mtty_model_intx_unmask_deferred(&m), MTTY_SIG_INTX_DEFER,
+		 "deferred again");
+	mtty_model_cfg_write(&m, MTTY_PCI_COMMAND, 2, MTTY_PCI_CMD_INTX_DIS);
+	CHECK_EQ(mtty_model_intx_deferred(&m), 0, "INTx Disable: timer silent");
+	/* ...and clearing it raises the line at once, as vfio-pci does */
+	CHECK_EQ(mtty_model_cfg_write(&m, MTTY_PCI_COMMAND, 2, 0), MTTY_SIG_INTX,
+		 "INTx Disable cleared with the line high: fires");
+
+	/* cleared while still deferred: fires at once too */
+	CHECK_EQ(mtty_model_intx_unmask_deferred(&m), MTTY_SIG_INTX_DEFER,
+		 "deferred once more");
+	CHECK_EQ(mtty_model_cfg_write(&m, MTTY_PCI_COMMAND, 2,
+				      MTTY_PCI_CMD_INTX_DIS), 0, "disable");
+	CHECK_EQ(mtty_model_cfg_write(&m, MTTY_PCI_COMMAND, 2, 0), MTTY_SIG_INTX,
+		 "re-enable: fires without waiting for the timer");
+	CHECK_EQ(m.intx_timer_signals, 0, "no timer signal");
+}
+
+TEST(ioctl_unmask_with_intx_disabled)
+{
+	setup(1);
+	fire_thre();
+	mtty_model_cfg_write(&m, MTTY_PCI_COMMAND, 2, MTTY_PCI_CMD_INTX_DIS);
+	CHECK_EQ(mtty_model_intx_unmask_deferred(&m), 0,
+		 "INTx Disable set: nothing to defer");
+	CHECK(!m.intx_deferred, "not deferred");
+	CHECK_EQ(mtty_model_cfg_write(&m, MTTY_PCI_COMMAND, 2, 0), MTTY_SIG_INTX,
+		 "cleared: fires");
+}
+
+TEST(deferral_and_reset_refresh_mode)
+{
+	unsigned int sig;
+
+	setup(1);
+	fire_thre();
+	mtty_model_intx_unmask_deferred(&m);
+	mtty_model_reset(&m);
+	CHECK(!m.intx_deferred, "reset drops the deferral");
+
+	fire_thre();
+	mtty_model_intx_unmask_deferred(&m);
+	CHECK_EQ(mtty_model_refresh(&m), MTTY_SIG_INTX,
+		 "refresh (migration load) of a deferred, high line signals");
+	CHECK(!m.intx_deferred && m.intx_masked, "automasked, not deferred");
+	rd(0, MTTY_UART_IIR, &sig);
+	CHECK_EQ(mtty_model_intx_unmask(&m), 0, "serviced, unmasked");
+
+	fire_thre();
+	mtty_model_intx_unmask_deferred(&m);
+	mtty_model_set_irq_mode(&m, MTTY_IRQ_NONE);
+	CHECK(!m.intx_deferred, "leaving INTx mode drops the deferral");
+	CHECK_EQ(mtty_model_intx_deferred(&m), 0, "timer: nothing");
+	CHECK_EQ(mtty_model_intx_unmask_deferred(&m), 0,
+		 "unmask outside INTx mode: nothing");
+}
+
+/*
+ * QEMU without an irqfd resampler (hw/vfio/pci.c): a signal sets
+ * intx.pending and asserts the guest's line; every BAR access, after the
+ * access, is an EOI when pending: deassert and unmask by the ioctl.  The
+ * guest runs an 8250-style handler while its line is asserted.
+ */
+struct sim {
+	bool deferred_mode;	/* the ioctl unmask defers (intx_defer_us) */
+	bool pending;		/* QEMU's intx.pending = the guest's line */
+	bool timer;		/* the glue's delayed work is armed */
+	unsigned int events;	/* QEMU-side INTx events */
+	unsigned int guest_irqs;
+	unsigned int tx_left, sent, got, bad;
+	u8 ier;
+};
+
+static void sim_signal(struct sim *s, unsigned int sig)
+{
+	if (sig & MTTY_SIG_INTX) {
+		s->events++;
+		s->pending = true;
+	}
+	if (sig & MTTY_SIG_INTX_DEFER)
+		s->timer = true;
+}
+
+static void sim_eoi(struct sim *s)
+{
+	if (!s->pending)
+		return;
+	s->pending = false;
+	sim_signal(s, s->deferred_mode ? mtty_model_intx_unmask_deferred(&m) :
+					 mtty_model_intx_unmask(&m));
+}
+
+static u8 sim_rd(struct sim *s, unsigned int reg)
+{
+	unsigned int sig;
+	u8 v = rd(0, reg, &sig);
+
+	/*
+	 * The EOI follows the access in the vCPU thread; the signal wakes
+	 * QEMU's main loop later.
+	 */
+	sim_eoi(s);
+	sim_signal(s, sig);
+	return v;
+}
+
+static void sim_wr(struct sim *s, unsigned int reg, u8 v)
+{
+	unsigned int sig = wr(0, reg, v);
+
+	sim_eoi(s);
+	sim_signal(s, sig);
+}
+
+/* serial8250_handle_irq, one port, as often as IIR says pending */
+static void sim_handler(struct sim *s)
+{
+	unsigned int pass, n;
+	u8 iir, lsr;
+
+	for (pass = 0; pass < 512; pass++) {
+		iir = sim_rd(s, MTTY_UART_IIR);
+		if (iir & MTTY_IIR_NO_INT)
+			break;
+		lsr = sim_rd(s, MTTY_UART_LSR);
+		while (lsr & MTTY_LSR_DR) {
+			if (sim_rd(s, MTTY_UART_RBR) != (u8)s->got)
+				s->bad++;
+			s->got++;
+			lsr = sim_rd(s, MTTY_UART_LSR);
+		}
+		if (!(lsr & MTTY_LSR_THRE) || !(s->ier & MTTY_IER_THRI))
+			continue;
+		for (n = 0; n < 16 && s->tx_left; n++, s->tx_left--)
+			sim_wr(s, MTTY_UART_THR, (u8)s->sent++);
+		if (!s->tx_left) {
+			s->ier &= ~MTTY_IER_THRI;
+			sim_wr(s, MTTY_UART_IER, s->ier);
+		}
+	}
+}
+
+/* bursts of @burst bytes; returns false on a stall (a lost interrupt) */
+static bool sim_run(struct sim *s, unsigned int bursts, unsigned int burst)
+{
+	unsigned int b, steps;
+
+	setup(1);
+	sim_wr(s, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	s->ier = MTTY_IER_RDI;
+	sim_wr(s, MTTY_UART_IER, s->ier);
+	for (b = 0; b < bursts; b++) {
+		s->tx_left = burst;
+		s->ier |= MTTY_IER_THRI;
+	sim_wr(s, MTTY_UART_IER, s->ier);	/* uart_start_tx */
+		for (steps = 0; s->got < s->sent + s->tx_left; steps++) {
+			if (steps > 1000)
+				return false;
+			if (s->pending) {
+				s->guest_irqs++;
+				sim_handler(s);
+			} else if (s->timer) {
+				/* the guest left its handler: time passes */
+				s->timer = false;
+				sim_signal(s, mtty_model_intx_deferred(&m));
+			} else {
+				return false;	/* nothing will happen again */
+			}
+		}
+	}
+	/* quiescent at the end: nothing left high and unsignalled */
+	if (s->timer)
+		sim_signal(s, mtty_model_intx_deferred(&m));
+	return !s->pending && !mtty_model_intx_line(&m);
+}
+
+TEST(qemu_pseudo_eoi_counts)
+{
+	struct sim level = { .deferred_mode = false };
+	struct sim defer = { .deferred_mode = true };
+	const unsigned int bursts = 100, burst = 15;
+
+	CHECK(sim_run(&level, bursts, burst), "level: no stall");
+	CHECK(sim_run(&defer, bursts, burst), "deferred: no stall");
+	CHECK_EQ(defer.got, bursts * burst, "deferred: every byte received");
+	CHECK_EQ(defer.bad, 0, "deferred: in order");
+	CHECK_EQ(level.got, bursts * burst, "level: every byte received");
+	printf("# %u bursts of %u bytes: QEMU INTx events level %u, deferred %u (timer %llu); guest interrupts %u / %u\n",
+	       bursts, burst, level.events, defer.events,
+	       (unsigned long long)m.intx_timer_signals, level.guest_irqs,
+	       defer.guest_irqs);
+	/* the kernel sample: 2 per burst, one per guest interrupt */
+	CHECK(defer.events <= 2 * bursts,
+	      "deferred: at most 2 QEMU events per burst (%u)", defer.events);
+	CHECK(defer.guest_irqs >= bursts, "deferred: the guest was interrupted");
+	CHECK(level.events > defer.events,
+	      "level unmask on every access costs more (%u > %u)",
+	      level.events, defer.events);
+}
+
+/* a guest that leaves its handler with the line high still gets it */
+TEST(sloppy_guest_not_lost)
+{
+	struct sim s = { .deferred_mode = true };
+	unsigned int sig;
+
+	setup(1);
+	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
+	sim_wr(&s, MTTY_UART_IER, MTTY_IER_RDI);
+	sim_wr(&s, MTTY_UART_THR, 'a');
+	CHECK(s.pending, "RX data asserts the line");
+	/* the handler only reads IIR: EOI + deferred unmask, line high */
+	CHECK_EQ(sim_rd(&s, MTTY_UART_IIR) & MTTY_IIR_ID_MASK, MTTY_IIR_RDI,
+		 "IIR: RX data");
+	CHECK(!s.pending && s.timer, "pseudo-EOI deferred the re-assertion");
+	/* handler returns without reading RBR; the timer fires */
+	s.timer = false;
+	sim_signal(&s, mtty_model_intx_deferred(&m));
+	CHECK(s.pending, "the timer re-asserts the line: not lost");
+	CHECK_EQ(rd(0, MTTY_UART_RBR, &sig), 'a', "data still there");
+	CHECK_EQ(m.intx_timer_signals, 1, "one timer signal");
+}
+
+int main(void)
+{
+	RUN(level_unmask_refires);
+	RUN(ioctl_unmask_line_low);
+	RUN(ioctl_unmask_line_high_defers);
+	RUN(deferral_dropped_when_serviced);
+	RUN(new_source_while_deferred);
+	RUN(news_while_masked_signal_at_unmask);
+	RUN(one_pass_client_never_waits);
+	RUN(mask_and_intx_disable_while_deferred);
+	RUN(ioctl_unmask_with_intx_disabled);
+	RUN(deferral_and_reset_refresh_mode);
+	RUN(qemu_pseudo_eoi_counts);
+	RUN(sloppy_guest_not_lost);
+	return UNIT_DONE("test_intx");
+}
