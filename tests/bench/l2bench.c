@@ -20,6 +20,23 @@
  *   bench.runs=3          runs per burst
  *   bench.idle=10         give up a run after this many seconds without
  *                         a received byte (wedged device)
+ *   bench.count=8192,16384   count mode (issue 15) instead of timed runs:
+ *                         per burst, one baseline phase (open, configure,
+ *                         close) and one phase per size moving exactly
+ *                         that many bytes (a burst below 4 moves 1/8 of
+ *                         it: one byte in flight is slow under nested TCG)
+ *   bench.uart=16750 bench.uart2=16750   count mode: switch the port to
+ *                         the 16750 first (TIOCSSERIAL type PORT_16750,
+ *                         xmit_fifo_size 64: what setserial "uart 16750"
+ *                         does)
+ *
+ * Count mode marks each phase on the QEMU side: before a phase it writes
+ * the phase number (32, 33, ...) to the port's scratch register (SCR,
+ * BAR0 + 7, through ioperm/outb), which the 8250 driver never touches
+ * after probing.  The L1 side (tests/vm/steps/qtrace.sh) splits QEMU's
+ * VFIO trace at those writes.  Per phase: "# BENCH cphase tag=... mark=N
+ * burst=... phase=base|xfer bytes=... irqs=..." (irqs: the port's IRQ in
+ * /proc/interrupts from before open to after close).
  *
  * Output: "MTTY-L2-INIT-START" first; "# BENCH guest tag=... burst=...
  * run=... bytes=... secs=... rate=..." per run, "ok - ..." / "not ok - ..."
@@ -44,6 +61,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/serial.h>
+#include <sys/io.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/klog.h>
@@ -61,7 +79,13 @@ struct dev {
 	char tag[64];
 	unsigned int bursts[MAX_BURSTS];
 	int nbursts;
+	int uart;		/* count mode: port type to select, 0: keep */
 };
+
+#define MAX_COUNTS	4
+static unsigned long count_sizes[MAX_COUNTS];
+static int ncounts;
+static unsigned int mark_seq = 32;
 
 static struct dev devs[2] = {
 	{ .slot = "0000:00:05.0", .tag = "guest", .bursts = { 15 }, .nbursts = 1 },
@@ -156,6 +180,21 @@ static void parse_cmdline(void)
 			runs = atol(tok + 11);
 			if (runs < 1)
 				runs = 1;
+		} else if (!strncmp(tok, "bench.count=", 12)) {
+			char *p = tok + 12, *end;
+
+			while (*p && ncounts < MAX_COUNTS) {
+				unsigned long v = strtoul(p, &end, 0);
+
+				if (end == p || !v || v > (1UL << 24))
+					break;
+				count_sizes[ncounts++] = v;
+				p = *end == ',' ? end + 1 : end;
+			}
+		} else if (!strncmp(tok, "bench.uart=", 11)) {
+			devs[0].uart = atoi(tok + 11) == 16750 ? PORT_16750 : 0;
+		} else if (!strncmp(tok, "bench.uart2=", 12)) {
+			devs[1].uart = atoi(tok + 12) == 16750 ? PORT_16750 : 0;
 		} else if (!strncmp(tok, "bench.idle=", 11)) {
 			idle_secs = atol(tok + 11);
 			if (idle_secs < 1)
@@ -263,6 +302,7 @@ static uint8_t pattern(uint64_t n)
 struct xfer {
 	int fd;
 	unsigned int burst;
+	uint64_t limit;		/* count mode: bytes to move, 0: until deadline */
 	double deadline;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -293,12 +333,15 @@ static void *writer(void *arg)
 			}
 			pthread_cond_timedwait(&x->cond, &x->lock, &ts);
 		}
-		if (x->abort || tap_now() >= x->deadline) {
+		if (x->abort || tap_now() >= x->deadline ||
+		    (x->limit && x->sent >= x->limit)) {
 			x->done = 1;
 			pthread_mutex_unlock(&x->lock);
 			break;
 		}
 		n = x->burst - (size_t)(x->sent - x->rcvd);
+		if (x->limit && n > x->limit - x->sent)
+			n = (size_t)(x->limit - x->sent);
 		base = x->sent;
 		pthread_mutex_unlock(&x->lock);
 		if (n > sizeof(buf))
@@ -341,14 +384,72 @@ static int open_port(const char *name)
 	return fd;
 }
 
+/*
+ * Move data through @x (writer thread, reader here) until the writer is
+ * done and everything came back, or nothing arrived for idle_secs.
+ * Returns -1 if the writer thread could not start; counts wrong bytes
+ * in *@bad and notes the time of the last received byte in *@tlast.
+ */
+static int pump(struct xfer *x, uint64_t *bad, double *tlast)
+{
+	uint8_t buf[CHUNK];
+	double tidle;
+	pthread_t th;
+
+	pthread_mutex_init(&x->lock, NULL);
+	pthread_cond_init(&x->cond, NULL);
+	*tlast = tap_now();
+	if (pthread_create(&th, NULL, writer, x)) {
+		ok(0, "pthread_create failed");
+		return -1;
+	}
+	for (;;) {
+		struct pollfd p = { .fd = x->fd, .events = POLLIN };
+		int r = poll(&p, 1, 100), done;
+		uint64_t sent;
+
+		if (r > 0) {
+			ssize_t n = read(x->fd, buf, sizeof(buf)), i;
+
+			if (n > 0) {
+				pthread_mutex_lock(&x->lock);
+				for (i = 0; i < n; i++)
+					if (buf[i] != pattern(x->rcvd + (uint64_t)i))
+						(*bad)++;
+				x->rcvd += (uint64_t)n;
+				pthread_cond_signal(&x->cond);
+				pthread_mutex_unlock(&x->lock);
+				*tlast = tap_now();
+			}
+		}
+		pthread_mutex_lock(&x->lock);
+		done = x->done;
+		sent = x->sent;
+		pthread_mutex_unlock(&x->lock);
+		if (done && x->rcvd >= sent)
+			break;
+		tidle = tap_now() - *tlast;
+		if (tidle > idle_secs) {
+			pthread_mutex_lock(&x->lock);
+			x->abort = 1;
+			pthread_cond_signal(&x->cond);
+			pthread_mutex_unlock(&x->lock);
+			break;
+		}
+	}
+	/* a wedged writer may block in write(): flushing unblocks it */
+	if (x->abort)
+		tcflush(x->fd, TCIOFLUSH);
+	pthread_join(th, NULL);
+	return 0;
+}
+
 static int run_one(const char *port, int irq, unsigned int burst, long run)
 {
 	long long irq0, irq1, un0, un1;
 	struct xfer x = { .burst = burst };
-	uint8_t buf[CHUNK];
-	double t0, tlast, tidle;
+	double t0, tlast;
 	uint64_t bad = 0;
-	pthread_t th;
 	int good;
 
 	x.fd = open_port(port);
@@ -358,54 +459,13 @@ static int run_one(const char *port, int irq, unsigned int burst, long run)
 	irq0 = irq_count(irq);
 	un0 = irq_unhandled(irq);
 	tcflush(x.fd, TCIOFLUSH);
-	pthread_mutex_init(&x.lock, NULL);
-	pthread_cond_init(&x.cond, NULL);
 	t0 = tap_now();
 	tlast = t0;
 	x.deadline = t0 + secs;
-	if (pthread_create(&th, NULL, writer, &x)) {
-		ok(0, "pthread_create failed");
+	if (pump(&x, &bad, &tlast) < 0) {
 		close(x.fd);
 		return 1;
 	}
-	for (;;) {
-		struct pollfd p = { .fd = x.fd, .events = POLLIN };
-		int r = poll(&p, 1, 100), done;
-		uint64_t sent;
-
-		if (r > 0) {
-			ssize_t n = read(x.fd, buf, sizeof(buf)), i;
-
-			if (n > 0) {
-				pthread_mutex_lock(&x.lock);
-				for (i = 0; i < n; i++)
-					if (buf[i] != pattern(x.rcvd + (uint64_t)i))
-						bad++;
-				x.rcvd += (uint64_t)n;
-				pthread_cond_signal(&x.cond);
-				pthread_mutex_unlock(&x.lock);
-				tlast = tap_now();
-			}
-		}
-		pthread_mutex_lock(&x.lock);
-		done = x.done;
-		sent = x.sent;
-		pthread_mutex_unlock(&x.lock);
-		if (done && x.rcvd >= sent)
-			break;
-		tidle = tap_now() - tlast;
-		if (tidle > idle_secs) {
-			pthread_mutex_lock(&x.lock);
-			x.abort = 1;
-			pthread_cond_signal(&x.cond);
-			pthread_mutex_unlock(&x.lock);
-			break;
-		}
-	}
-	/* a wedged writer may block in write(): flushing unblocks it */
-	if (x.abort)
-		tcflush(x.fd, TCIOFLUSH);
-	pthread_join(th, NULL);
 	irq1 = irq_count(irq);
 	un1 = irq_unhandled(irq);
 	tap_say("# BENCH guest tag=%s run=%ld burst=%u bytes=%llu secs=%.4f rate=%.1f bad=%llu lost=%lld wedged=%d irqs=%lld unhandled=%lld",
@@ -424,6 +484,130 @@ static int run_one(const char *port, int irq, unsigned int burst, long run)
 	return good ? 0 : 1;
 }
 
+/* ------------------------------------------------------------ count mode */
+
+/* I/O port base of BAR0 of PCI function @slot, 0 if unknown */
+static unsigned long bar0_io(const char *slot)
+{
+	unsigned long long start = 0, end = 0, flags = 0;
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", slot);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
+		start = 0;
+	fclose(f);
+	/* IORESOURCE_IO */
+	if (!(flags & 0x100) || start > 0xfff8)
+		return 0;
+	return (unsigned long)start;
+}
+
+/* write the next phase number to the scratch register of port 0 */
+static unsigned int mark(unsigned long io)
+{
+	unsigned int m = mark_seq++;
+
+	outb((unsigned char)m, (unsigned short)(io + 7));
+	return m;
+}
+
+/* /proc/interrupts count of @irq; a line not shown yet counts 0 */
+static long long irq_count0(int irq)
+{
+	long long v = irq_count(irq);
+
+	return irq > 0 && v < 0 ? 0 : v;
+}
+
+/*
+ * One phase: mark, open + configure (+ move @bytes with @burst in flight),
+ * close.  Returns 0 if the bytes came back intact.
+ */
+static int count_phase(const char *port, unsigned long io, int irq,
+		       unsigned int burst, unsigned long bytes)
+{
+	struct xfer x = { .burst = burst, .limit = bytes };
+	long long irq0, irq1;
+	uint64_t bad = 0;
+	double t0, tlast;
+	unsigned int m;
+	int good = 1;
+
+	m = mark(io);
+	irq0 = irq_count0(irq);
+	x.fd = open_port(port);
+	if (x.fd < 0)
+		return 1;
+	tcflush(x.fd, TCIOFLUSH);
+	t0 = tap_now();
+	tlast = t0;
+	if (bytes) {
+		x.deadline = t0 + 1e9;
+		if (pump(&x, &bad, &tlast) < 0)
+			x.abort = 1;
+	}
+	close(x.fd);
+	irq1 = irq_count0(irq);
+	tap_say("# BENCH cphase tag=%s mark=%u burst=%u phase=%s want=%lu bytes=%llu secs=%.3f irqs=%lld bad=%llu lost=%lld wedged=%d",
+	    tag, m, burst, bytes ? "xfer" : "base", bytes,
+	    (unsigned long long)x.rcvd, tlast - t0,
+	    irq0 >= 0 && irq1 >= 0 ? irq1 - irq0 : -1,
+	    (unsigned long long)bad, (long long)(bytes - x.rcvd), x.abort);
+	if (bytes) {
+		good = ok(!x.abort && x.rcvd == bytes && !x.werr,
+			  "count burst %u: %lu bytes looped back through %s",
+			  burst, bytes, port);
+		good &= ok(!bad, "count burst %u, %lu bytes: data intact (%llu wrong bytes)",
+			   burst, bytes, (unsigned long long)bad);
+	}
+	return good ? 0 : 1;
+}
+
+static void count_dev(struct dev *dv, const char *port, int irq)
+{
+	unsigned long io = bar0_io(dv->slot), div;
+	int i, j;
+
+	if (!ok(io != 0, "count: BAR0 of %s is an I/O BAR", dv->slot))
+		return;
+	if (!ok(ioperm(io, 8, 1) == 0, "count: ioperm(0x%lx, 8): %s", io,
+		strerror(errno)))
+		return;
+	for (i = 0; i < dv->nbursts; i++) {
+		div = dv->bursts[i] < 4 ? 8 : 1;
+		count_phase(port, io, irq, dv->bursts[i], 0);
+		for (j = 0; j < ncounts; j++)
+			count_phase(port, io, irq, dv->bursts[i],
+				    count_sizes[j] / div);
+	}
+	/* closes the last phase */
+	tap_say("# BENCH cphase tag=%s mark=%u phase=end", tag, mark(io));
+}
+
+/* setserial PORT uart 16750: returns the type now set */
+static int set_uart(const char *path, int type)
+{
+	struct serial_struct ss;
+	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK), ret = -1;
+
+	if (fd < 0)
+		return -1;
+	memset(&ss, 0, sizeof(ss));
+	if (ioctl(fd, TIOCGSERIAL, &ss) == 0) {
+		ss.type = type;
+		ss.xmit_fifo_size = type == PORT_16750 ? 64 : 16;
+		if (ioctl(fd, TIOCSSERIAL, &ss) == 0 &&
+		    ioctl(fd, TIOCGSERIAL, &ss) == 0)
+			ret = ss.type;
+	}
+	close(fd);
+	return ret;
+}
+
 static void bench_dev(struct dev *dv)
 {
 	struct serial_struct ss;
@@ -440,6 +624,9 @@ static void bench_dev(struct dev *dv)
 	if (!ok(i < 100, "a ttyS port of %s exists", dv->slot))
 		return;
 	snprintf(path, sizeof(path), "/dev/%s", port);
+	if (ncounts && dv->uart)
+		ok(set_uart(path, dv->uart) == dv->uart,
+		   "%s switched to port type %d (setserial uart 16750)", port, dv->uart);
 	fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK);
 	memset(&ss, 0, sizeof(ss));
 	if (fd >= 0 && ioctl(fd, TIOCGSERIAL, &ss) == 0)
@@ -447,6 +634,10 @@ static void bench_dev(struct dev *dv)
 		    tag, port, ss.type, ss.xmit_fifo_size, ss.irq);
 	if (fd >= 0)
 		close(fd);
+	if (ncounts) {
+		count_dev(dv, port, ss.irq);
+		return;
+	}
 	for (i = 0; i < dv->nbursts; i++)
 		for (run = 1; run <= runs; run++)
 			run_one(port, ss.irq, dv->bursts[i], run);
@@ -462,8 +653,18 @@ int main(void)
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	signal(SIGALRM, watchdog);
 	parse_cmdline();
-	alarm((unsigned int)(180 + (devs[0].nbursts + devs[1].nbursts) * runs *
-			       (secs + idle_secs + 5)));
+	if (ncounts) {
+		unsigned long sum = 0;
+
+		for (d = 0; d < ncounts; d++)
+			sum += count_sizes[d];
+		/* at 200 bytes/s at least */
+		alarm((unsigned int)(180 + (devs[0].nbursts + devs[1].nbursts) *
+				     (sum / 200 + (ncounts + 1) * (idle_secs + 5))));
+	} else {
+		alarm((unsigned int)(180 + (devs[0].nbursts + devs[1].nbursts) * runs *
+				     (secs + idle_secs + 5)));
+	}
 	for (d = 0; d < 2; d++)
 		if (devs[d].tag[0])
 			bench_dev(&devs[d]);

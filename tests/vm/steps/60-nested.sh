@@ -8,9 +8,13 @@
 # backend=tty at 00:06.0 (the guest's ttyS3), carries the host tty
 # exchange (issue 14): tty_peer (tests/vm/tty_peer.c) on its host tty
 # /dev/ttyMT<n> here in L1 and the guest's init on ttyS3 (mtty.peer=...)
-# send each other 64 KiB at once, every byte checked on both ends.
+# send each other 64 KiB at once, every byte checked on both ends.  The
+# guest's QEMU traces its VFIO events (counting smoke, issue 15:
+# qtrace.sh; asserts on counts, never timings).
 # shellcheck source=lib.sh disable=SC1091
 . /steps/lib.sh
+# shellcheck source=qtrace.sh disable=SC1091
+. /steps/qtrace.sh
 
 UUID=83b8f4f2-509f-382f-3c1e-e6bfe0fa1001
 # the tty-backed mtty-1 and where the guest sees it
@@ -50,7 +54,8 @@ fi
 set -- -device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$PEER_UUID,addr=06.0"
 [ -e "/sys/bus/mdev/devices/$PEER_UUID" ] || set --
 
-if L2_APPEND="${L2_APPEND:-} mtty.peer=$PEER_BDF" run_l2 "$UUID" "$@"; then
+if L2_APPEND="${L2_APPEND:-} mtty.peer=$PEER_BDF" L2_TRACE=$(qtrace_events) \
+	run_l2 "$UUID" "$@"; then
 	ok "nested: guest checks all passed"
 else
 	notok "nested: guest reported failures (see L2 lines above)"
@@ -90,6 +95,44 @@ else
 fi
 
 check "nested: remove $PEER_UUID" sh -c "echo 1 > /sys/bus/mdev/devices/$PEER_UUID/remove"
+
+# Counting smoke (issue 15): every kind of count came out and is sane.
+# Floor: the guest 8250 driver moves a byte with at least 3 region
+# accesses (THR write, RBR read, LSR re-read), so a byte-checked loopback
+# of B bytes costs >= 3 B (boot and probe accesses only add).
+count_check() {
+	_c_ok=$1
+	shift
+	if [ "$_c_ok" = 1 ]; then ok "nested count: $*"; else notok "nested count: $*"; fi
+}
+if [ -s "$L2_LOG.trace" ]; then
+	# shellcheck disable=SC2046 # the words of qtrace_total
+	set -- $(qtrace_total "$L2_LOG.trace" "$UUID")
+	acc=$1 intx=$2 eoi=$3 rbr=$4 thr=$5 lsr=$6 iir=$7
+	bytes=$(tr -d '\r' <"$L2_LOG" | sed -n 's/^ok - .* loopback \([0-9]*\) bytes byte-identical.*/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }')
+	bytes1=$(tr -d '\r' <"$L2_LOG" | sed -n 's/^ok - .* ttyS1 loopback \([0-9]*\) bytes byte-identical.*/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }')
+	girq=$(tr -d '\r' <"$L2_LOG" | sed -n 's/^# L2 COUNT irq=[0-9-]* interrupts=\([0-9-]*\)$/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }')
+	lostruns=$(tr -d '\r' <"$L2_LOG" | grep -c '^not ok - .*loopback') || true
+	comment "nested count: $acc region accesses (RBR $rbr, THR $thr, LSR $lsr, IIR $iir), $intx INTx events, $eoi unmasks, $girq guest interrupts, $bytes bytes looped back; trace $(wc -l <"$L2_LOG.trace") lines"
+	count_check "$([ "$bytes" -ge 131072 ] && [ "$lostruns" = 0 ] && echo 1)" \
+		"$bytes bytes looped back byte-identical, no failed loopback ($lostruns)"
+	count_check "$([ "$rbr" -gt 0 ] && [ "$thr" -gt 0 ] && [ "$lsr" -gt 0 ] && [ "$iir" -gt 0 ] && echo 1)" \
+		"every register kind counted (RBR $rbr, THR $thr, LSR $lsr, IIR $iir)"
+	count_check "$([ "$bytes1" -gt 0 ] && [ "$rbr" -ge "$bytes1" ] && [ "$thr" -ge "$bytes1" ] && [ "$lsr" -ge "$bytes1" ] && echo 1)" \
+		"ttyS1 (region 0): RBR reads, THR writes, LSR reads each >= its $bytes1 bytes"
+	count_check "$([ "$acc" -ge $((3 * bytes)) ] && echo 1)" \
+		"region accesses $acc >= 3 per byte (8250 floor: $((3 * bytes)))"
+	count_check "$([ "$intx" -gt 0 ] && [ "$eoi" -gt 0 ] && echo 1)" \
+		"QEMU INTx events $intx > 0, unmasks (vfio_intx_eoi) $eoi > 0"
+	count_check "$([ "$girq" -gt 0 ] && echo 1)" "guest interrupts $girq > 0"
+	rm -f "$L2_LOG.trace"
+else
+	notok "nested count: no QEMU trace ($L2_LOG.trace)"
+fi
+
 check "nested: remove $UUID" sh -c "echo 1 > /sys/bus/mdev/devices/$UUID/remove"
 avail=$(cat "$MTTY_TYPES/mtty-2/available_instances")
 check_eq "nested: pool back to 12 mtty-2" 12 "$avail"

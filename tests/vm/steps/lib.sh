@@ -153,6 +153,8 @@ dmesg_check() {
 # and before the card was probed; L2_RETRY=0 disables the retry), never
 # after a timeout or a failed check; the retry is counted by run.sh.
 # Extra L2 memory: L2_MEM (MiB, default 256).
+# Counting hook (issue 15): L2_TRACE=EVENTS_FILE traces those QEMU events
+# (tests/vm/steps/qtrace.sh) into $L2_LOG.trace.
 # acpi=noirq: PCI interrupts are routed with the BIOS MP table (the same
 # IRQ the BIOS programmed) instead of ACPI _PRT: under nested TCG the
 # evaluation of the i440fx _PRT method (a 128-iteration AML loop) is the
@@ -200,13 +202,15 @@ run_l2() {
 		: >"$L2_LOG"
 		comment "L2: booting guest with mdev $_uuid (try $_try, timeout ${L2_TIMEOUT}s)"
 		_t0=$(cut -d. -f1 /proc/uptime)
+		_l2trace=
+		[ -z "${L2_TRACE:-}" ] || _l2trace="-trace events=$L2_TRACE,file=$L2_LOG.trace"
 		# busybox timeout execs the command: $! is qemu's pid
 		timeout -s KILL "$L2_TIMEOUT" $L2_PIN qemu-system-x86_64 -accel tcg -M pc \
 			-m "${L2_MEM:-256}" -nodefaults -display none -no-reboot \
 			-kernel /l2/vmlinux -initrd /l2/initramfs.cpio \
 			-append "console=ttyS0 8250.nr_uarts=4 loglevel=5 panic=-1 no_timer_check acpi=noirq ${L2_APPEND:-}" \
 			-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$_uuid,addr=05.0" \
-			-serial "file:$L2_LOG" "$@" </dev/null >"$L2_LOG.qemu" 2>&1 &
+			-serial "file:$L2_LOG" $_l2trace "$@" </dev/null >"$L2_LOG.qemu" 2>&1 &
 		_qpid=$!
 		l2_watch "$_qpid" "$_t0" &
 		_poll=$!
