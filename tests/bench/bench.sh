@@ -32,6 +32,8 @@ export MTTY_CACHE
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# shellcheck source=lib.sh
+. "$BENCH_DIR/lib.sh"
 
 KERNELS="6.1 6.12" SMOKE='' RUNS=5 L2=1 MDEVCTL_MAX=256 SCALE=1,16,256,1024,4096,16384
 OUT=$REPO/bench/results
@@ -138,17 +140,8 @@ run_kernel() {
 		"${mdevbin[@]}" "${l2arg[@]}" "${STEP_ARGS[@]}" \
 		--append "$append" >"$out" 2>&1 || rc=$?
 	t1=$(date +%s)
-	consolelog=$(sed -n 's/^==== .*, log \(.*\)$/\1/p' "$out" | tail -n1)
-	if [ -z "$consolelog" ] || [ ! -f "$consolelog" ]; then
-		cat "$out" >&2
-		die "$line: no console log from run.sh"
-	fi
-	tr -d '\r' <"$consolelog" | grep -a 'BENCH ' | sed 's/^.*BENCH /BENCH /' >"$raw" || true
-	# run.sh's closing line: "vm-LINE: N passed, N failed" (test cases)
-	pass=$(sed -n 's/^\(vm-[^ ]*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | tail -n1)
-	fail=$(sed -n 's/^\(vm-[^ ]*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed$/\3/p' "$out" | tail -n1)
-	pass=${pass:-0} fail=${fail:-1}
-	[ "$rc" -eq 0 ] || [ "$fail" -gt 0 ] || fail=1
+	bench_collect "$out" "$raw" "$rc" || die "$line: no console log from run.sh"
+	consolelog=$CONSOLELOG pass=$PASS fail=$FAIL
 
 	notes=$BUILD/${SMOKE:+smoke-}notes-$line.md
 	{

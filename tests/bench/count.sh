@@ -28,6 +28,8 @@ export MTTY_CACHE
 
 log() { printf 'count: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# shellcheck source=lib.sh
+. "$BENCH_DIR/lib.sh"
 
 KERNELS="6.1 6.12" SIZES=8192,16384 OUT=$REPO/bench/results
 while [ $# -gt 0 ]; do
@@ -71,16 +73,8 @@ run_kernel() {
 		--step-timeout 5400 --timeout 6000 \
 		--append "$append" >"$out" 2>&1 || rc=$?
 	t1=$(date +%s)
-	consolelog=$(sed -n 's/^==== .*, log \(.*\)$/\1/p' "$out" | tail -n1)
-	if [ -z "$consolelog" ] || [ ! -f "$consolelog" ]; then
-		cat "$out" >&2
-		die "$line: no console log from run.sh"
-	fi
-	tr -d '\r' <"$consolelog" | grep -a 'BENCH ' | sed 's/^.*BENCH /BENCH /' >"$raw" || true
-	pass=$(sed -n 's/^\(vm-[^ ]*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | tail -n1)
-	fail=$(sed -n 's/^\(vm-[^ ]*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed$/\3/p' "$out" | tail -n1)
-	pass=${pass:-0} fail=${fail:-1}
-	[ "$rc" -eq 0 ] || [ "$fail" -gt 0 ] || fail=1
+	bench_collect "$out" "$raw" "$rc" || die "$line: no console log from run.sh"
+	consolelog=$CONSOLELOG pass=$PASS fail=$FAIL
 
 	notes=$BUILD/count-notes-$line.md
 	{

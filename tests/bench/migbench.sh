@@ -31,6 +31,8 @@ export MTTY_CACHE
 
 log() { printf 'migbench: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# shellcheck source=lib.sh
+. "$BENCH_DIR/lib.sh"
 
 KERNELS=6.12 ROUNDS=2 IDLE=5 STREAM=3 SECS='' SMOKE='' OUT=$REPO/bench/results
 while [ $# -gt 0 ]; do
@@ -90,16 +92,8 @@ run_kernel() {
 		--extra-steps "$BENCH_DIR/steps" --steps 60-migbench \
 		--append "$append" >"$out" 2>&1 || rc=$?
 	t1=$(date +%s)
-	consolelog=$(sed -n 's/^==== .*, log \(.*\)$/\1/p' "$out" | tail -n1)
-	if [ -z "$consolelog" ] || [ ! -f "$consolelog" ]; then
-		cat "$out" >&2
-		die "$line: no console log from run.sh"
-	fi
-	tr -d '\r' <"$consolelog" | grep -a '^# BENCH ' | sed 's/^# BENCH /BENCH /' >"$raw" || true
-	pass=$(sed -n 's/^vm-[^ ]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$out" | tail -n1)
-	fail=$(sed -n 's/^vm-[^ ]*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | tail -n1)
-	pass=${pass:-0} fail=${fail:-1}
-	[ "$rc" -eq 0 ] || [ "$fail" -gt 0 ] || fail=1
+	bench_collect "$out" "$raw" "$rc" '^# BENCH ' || die "$line: no console log from run.sh"
+	consolelog=$CONSOLELOG pass=$PASS fail=$FAIL
 	if [ "$fail" -gt 0 ]; then
 		grep -a '^not ok - \|^  not ok - ' "$out" | head -n 30 >&2 || true
 	fi
