@@ -32,7 +32,7 @@ export MTTY_CACHE
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$BENCH_DIR/lib.sh"
 
 KERNELS="6.1 6.12" SMOKE='' RUNS=5 L2=1 MDEVCTL_MAX=256 SCALE=1,16,256,1024,4096,16384
@@ -141,7 +141,7 @@ run_kernel() {
 		--append "$append" >"$out" 2>&1 || rc=$?
 	t1=$(date +%s)
 	bench_collect "$out" "$raw" "$rc" || die "$line: no console log from run.sh"
-	consolelog=$CONSOLELOG pass=$PASS fail=$FAIL
+	consolelog=$BENCH_CONSOLELOG pass=$BENCH_PASS fail=$BENCH_FAIL
 
 	notes=$BUILD/${SMOKE:+smoke-}notes-$line.md
 	{

@@ -28,7 +28,7 @@ export MTTY_CACHE
 
 log() { printf 'count: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$BENCH_DIR/lib.sh"
 
 KERNELS="6.1 6.12" SIZES=8192,16384 OUT=$REPO/bench/results
@@ -74,7 +74,7 @@ run_kernel() {
 		--append "$append" >"$out" 2>&1 || rc=$?
 	t1=$(date +%s)
 	bench_collect "$out" "$raw" "$rc" || die "$line: no console log from run.sh"
-	consolelog=$CONSOLELOG pass=$PASS fail=$FAIL
+	consolelog=$BENCH_CONSOLELOG pass=$BENCH_PASS fail=$BENCH_FAIL
 
 	notes=$BUILD/count-notes-$line.md
 	{

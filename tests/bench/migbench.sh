@@ -31,7 +31,7 @@ export MTTY_CACHE
 
 log() { printf 'migbench: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$BENCH_DIR/lib.sh"
 
 KERNELS=6.12 ROUNDS=2 IDLE=5 STREAM=3 SECS='' SMOKE='' OUT=$REPO/bench/results
@@ -93,7 +93,7 @@ run_kernel() {
 		--append "$append" >"$out" 2>&1 || rc=$?
 	t1=$(date +%s)
 	bench_collect "$out" "$raw" "$rc" '^# BENCH ' || die "$line: no console log from run.sh"
-	consolelog=$CONSOLELOG pass=$PASS fail=$FAIL
+	consolelog=$BENCH_CONSOLELOG pass=$BENCH_PASS fail=$BENCH_FAIL
 	if [ "$fail" -gt 0 ]; then
 		grep -a '^not ok - \|^  not ok - ' "$out" | head -n 30 >&2 || true
 	fi
