@@ -87,12 +87,7 @@ usleep 200000
 check "hosttty: remove the mdev with its host ttys open" remove_mdev "$u"
 check_fail "hosttty: mdev gone" test -e "/sys/bus/mdev/devices/$u"
 check_fail "hosttty: /dev/$t_a gone" test -e "/dev/$t_a"
-n=50
-while kill -0 "$reader" 2>/dev/null && [ "$n" -gt 0 ]; do
-	usleep 100000
-	n=$((n - 1))
-done
-check_fail "hosttty: the reader was hung up and exited" kill -0 "$reader"
+check "hosttty: the reader was hung up and exited" wait_gone "$reader" 50
 kill "$reader" 2>/dev/null
 check_fail "hosttty: a write on the held, hung-up descriptor fails" \
 	sh -c 'dd if=/dev/zero bs=1 count=1 >&3 2>/dev/null'

@@ -72,12 +72,7 @@ done
 # the host end: tty_peer is done once the guest's exchange is (it only
 # checks for stray bytes for a second more)
 if [ -n "$peer" ]; then
-	n=300
-	while kill -0 "$peer" 2>/dev/null && [ "$n" -gt 0 ]; do
-		usleep 100000
-		n=$((n - 1))
-	done
-	if kill -0 "$peer" 2>/dev/null; then
+	if ! wait_gone "$peer" 300; then
 		kill "$peer"
 		comment "nested: tty_peer still running 30 s after the guest finished: stopped"
 	fi

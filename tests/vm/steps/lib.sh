@@ -100,6 +100,17 @@ remove_all_mdevs() {
 	done
 }
 
+# wait_gone PID TENTHS: wait up to TENTHS tenths of a second for the
+# background process PID to exit; true if it did.
+wait_gone() {
+	_wg_n=$2
+	while kill -0 "$1" 2>/dev/null && [ "$_wg_n" -gt 0 ]; do
+		usleep 100000
+		_wg_n=$((_wg_n - 1))
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
 # --- kernel log checks ---------------------------------------------------
 # dmesg_mark writes a unique marker into the kernel log; dmesg_check NAME
 # checks the kernel messages logged since then (klog_check of the test

@@ -118,12 +118,7 @@ check "walkthrough-tty: the guest's terminal showed the host's line" \
 
 say "6. On the host: minicom's screen"
 : >/tmp/guest.done
-n=150
-while kill -0 "$mc" 2>/dev/null && [ "$n" -gt 0 ]; do
-	usleep 100000
-	n=$((n - 1))
-done
-if kill -0 "$mc" 2>/dev/null; then
+if ! wait_gone "$mc" 150; then
 	kill "$mc"
 	notok "walkthrough-tty: minicom did not quit on Ctrl-A X"
 fi
