@@ -94,7 +94,14 @@ long mtty_model_save(const struct mtty_model *m, u8 *buf, size_t len)
 	out_u8(&o, m->nports);
 	out_u8(&o, model_deep(m) ? MTTY_MIG_CARD_DEEP : 0);
 	out_u8(&o, m->irq_mode);
-	out_u8(&o, m->intx_masked ? MTTY_MIG_IRQ_MASKED : 0);
+	/*
+	 * A deferred INTx (ioctl unmask with the line still high, see
+	 * mtty_model_intx_unmask_deferred()) is a signal still owed: saved
+	 * as masked, so the destination signals once on load; the stream
+	 * never holds a high, unmasked, enabled line.
+	 */
+	out_u8(&o, m->intx_masked || m->intx_deferred ?
+		   MTTY_MIG_IRQ_MASKED : 0);
 	out_le16(&o, mtty_pci_read(&m->pci, MTTY_PCI_COMMAND, 2));
 	out_u8(&o, mtty_pci_read(&m->pci, MTTY_PCI_INTERRUPT_LINE, 1));
 	for (i = 0; i < m->nports; i++)

@@ -281,7 +281,7 @@ mutants() {
 		's/fifo_push(\&u->rx, buf\[n\], 0);/if (n != 1) fifo_push(\&u->rx, buf[n], 0);/' \
 		'host|rbr|lsr|iir|stats'
 	mutant host-tx-no-thre mtty_uart.c \
-		'/^unsigned int mtty_uart_host_tx/,/^}/{s/u->thre_int = true;/(void)0;/}' iir
+		'/^unsigned int mtty_uart_host_tx/,/^}/{s/u->thre_int = true;/(void)0;/}' 'iir|intx'
 	mutant host-break-lost-on-reset mtty_uart.c 's/MTTY_HOST_EV_BREAK);/0);/' hostev
 	mutant host-no-dcd mtty_uart.c \
 		's/msr |= MTTY_MSR_DSR | MTTY_MSR_DCD;/msr |= MTTY_MSR_DSR;/' msr

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "mtty_mig.h"
 #include "mtty_model.h"
 #include "unit.h"
 
@@ -436,6 +437,37 @@ TEST(sloppy_guest_not_lost)
 	CHECK_EQ(m.intx_timer_signals, 1, "one timer signal");
 }
 
+/*
+ * Saved while an INTx is deferred (high line, ioctl-unmasked, not yet
+ * re-signalled): the stream must load on the destination (whose
+ * validation refuses a high, unmasked, enabled line) and the loaded card
+ * must signal the owed interrupt.
+ */
+TEST(deferred_state_migrates)
+{
+	static struct mtty_uart uarts2[MTTY_MAX_PORTS_PER_DEV];
+	static struct mtty_model m2;
+	static u8 buf[4096];
+	unsigned int sig = 0;
+	long n;
+
+	setup(2);
+	fire_thre();
+	CHECK_EQ(mtty_model_intx_unmask_deferred(&m), MTTY_SIG_INTX_DEFER,
+		 "ioctl unmask with the line high defers");
+	CHECK(m.intx_deferred && !m.intx_masked, "deferred, unmasked");
+	n = mtty_model_save(&m, buf, sizeof(buf));
+	CHECK(n > 0, "saved while deferred (%ld)", n);
+	memset(uarts2, 0x5a, sizeof(uarts2));
+	mtty_model_init(&m2, uarts2, 2, false);
+	mtty_model_set_irq_mode(&m2, MTTY_IRQ_INTX);
+	CHECK_EQ(mtty_model_load(&m2, buf, n > 0 ? (size_t)n : 0, &sig), 0,
+		 "the destination loads it");
+	CHECK_EQ(sig, MTTY_SIG_INTX, "and signals the owed interrupt");
+	CHECK(m2.intx_masked && !m2.intx_deferred, "automasked, no deferral");
+	CHECK(mtty_model_intx_line(&m2), "its line is high");
+}
+
 int main(void)
 {
 	RUN(level_unmask_refires);
@@ -450,5 +482,6 @@ int main(void)
 	RUN(deferral_and_reset_refresh_mode);
 	RUN(qemu_pseudo_eoi_counts);
 	RUN(sloppy_guest_not_lost);
+	RUN(deferred_state_migrates);
 	return UNIT_DONE("test_intx");
 }
