@@ -142,13 +142,18 @@ if [ -x /minicom.sh ]; then
 	/minicom.sh "$(ports_of "$first" | head -n1)" || MTTY_FAILED=$((MTTY_FAILED + 1))
 fi
 
+# new_card FIRST: the mtty card present now that is not in FIRST (the
+# list of cards before a hot-plug)
+new_card() {
+	for _c in $(mtty_cards); do
+		echo "$1" | grep -qx "$_c" || echo "$_c"
+	done | tail -n1
+}
+
 echo "MTTY-L2-WAIT-HOTPLUG"
 if wait_cards 2 500; then
 	ok "hot-plugged mtty card appeared"
-	new=''
-	for c in $(mtty_cards); do
-		echo "$first" | grep -qx "$c" || new=$c
-	done
+	new=$(new_card "$first")
 	# give the driver a moment to bind
 	wait_until 30 test -e "$new/driver" || true
 	dmesg | grep -E "${new##*/}" | sed 's/^/# dmesg: /'
@@ -172,10 +177,7 @@ if grep -q 'mtty\.ttycard=1' /proc/cmdline; then
 	echo "MTTY-L2-WAIT-TTYCARD"
 	if wait_cards 2 300; then
 		ok "hot-plugged tty-backend card appeared"
-		new=''
-		for c in $(mtty_cards); do
-			echo "$first" | grep -qx "$c" || new=$c
-		done
+		new=$(new_card "$first")
 		wait_until 30 test -e "$new/driver" || true
 		tt=$(tty_of "$new")
 		check "${new##*/}: one port, found in sysfs as $(echo "$tt" | tr '\n' ' ')" [ "$(echo "$tt" | grep -c ttyS)" -eq 1 ]
