@@ -95,11 +95,6 @@ check "nested: remove $PEER_UUID" sh -c "echo 1 > /sys/bus/mdev/devices/$PEER_UU
 # Floor: the guest 8250 driver moves a byte with at least 3 region
 # accesses (THR write, RBR read, LSR re-read), so a byte-checked loopback
 # of B bytes costs >= 3 B (boot and probe accesses only add).
-count_check() {
-	_c_ok=$1
-	shift
-	if [ "$_c_ok" = 1 ]; then ok "nested count: $*"; else notok "nested count: $*"; fi
-}
 if [ -s "$L2_LOG.trace" ]; then
 	# shellcheck disable=SC2046 # the words of qtrace_total
 	set -- $(qtrace_total "$L2_LOG.trace" "$UUID")
@@ -112,17 +107,17 @@ if [ -s "$L2_LOG.trace" ]; then
 		awk '{ s += $1 } END { print s + 0 }')
 	lostruns=$(tr -d '\r' <"$L2_LOG" | grep -c '^not ok - .*loopback') || true
 	comment "nested count: $acc region accesses (RBR $rbr, THR $thr, LSR $lsr, IIR $iir), $intx INTx events, $eoi unmasks, $girq guest interrupts, $bytes bytes looped back; trace $(wc -l <"$L2_LOG.trace") lines"
-	count_check "$([ "$bytes" -ge 131072 ] && [ "$lostruns" = 0 ] && echo 1)" \
-		"$bytes bytes looped back byte-identical, no failed loopback ($lostruns)"
-	count_check "$([ "$rbr" -gt 0 ] && [ "$thr" -gt 0 ] && [ "$lsr" -gt 0 ] && [ "$iir" -gt 0 ] && echo 1)" \
-		"every register kind counted (RBR $rbr, THR $thr, LSR $lsr, IIR $iir)"
-	count_check "$([ "$bytes1" -gt 0 ] && [ "$rbr" -ge "$bytes1" ] && [ "$thr" -ge "$bytes1" ] && [ "$lsr" -ge "$bytes1" ] && echo 1)" \
-		"ttyS1 (region 0): RBR reads, THR writes, LSR reads each >= its $bytes1 bytes"
-	count_check "$([ "$acc" -ge $((3 * bytes)) ] && echo 1)" \
-		"region accesses $acc >= 3 per byte (8250 floor: $((3 * bytes)))"
-	count_check "$([ "$intx" -gt 0 ] && [ "$eoi" -gt 0 ] && echo 1)" \
-		"QEMU INTx events $intx > 0, unmasks (vfio_intx_eoi) $eoi > 0"
-	count_check "$([ "$girq" -gt 0 ] && echo 1)" "guest interrupts $girq > 0"
+	check "nested count: $bytes bytes looped back byte-identical, no failed loopback ($lostruns)" \
+		test "$bytes" -ge 131072 -a "$lostruns" = 0
+	check "nested count: every register kind counted (RBR $rbr, THR $thr, LSR $lsr, IIR $iir)" \
+		test "$rbr" -gt 0 -a "$thr" -gt 0 -a "$lsr" -gt 0 -a "$iir" -gt 0
+	check "nested count: ttyS1 (region 0): RBR reads, THR writes, LSR reads each >= its $bytes1 bytes" \
+		test "$bytes1" -gt 0 -a "$rbr" -ge "$bytes1" -a "$thr" -ge "$bytes1" -a "$lsr" -ge "$bytes1"
+	check "nested count: region accesses $acc >= 3 per byte (8250 floor: $((3 * bytes)))" \
+		test "$acc" -ge $((3 * bytes))
+	check "nested count: QEMU INTx events $intx > 0, unmasks (vfio_intx_eoi) $eoi > 0" \
+		test "$intx" -gt 0 -a "$eoi" -gt 0
+	check "nested count: guest interrupts $girq > 0" test "$girq" -gt 0
 	rm -f "$L2_LOG.trace"
 else
 	notok "nested count: no QEMU trace ($L2_LOG.trace)"
