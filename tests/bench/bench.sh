@@ -149,7 +149,7 @@ run_kernel() {
 		echo
 		echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), host: $(nproc) CPUs, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 		echo "- our module: \`build/$line/driver/mtty.ko\` (version $(cat "$REPO/VERSION" 2>/dev/null || echo '?'), git $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?'))"
-		echo "- sample: \`samples/vfio-mdev/mtty.c\` from $(dpkg-query -W -f '${Package} ${Version}' linux-source-6.12 2>/dev/null || echo 'linux-source-6.12'), built out of tree for $kver, compat: $(cat "${sample%/*}/compat" 2>/dev/null || echo '?') (6.1-shim: tests/bench/sample-compat.h force-included and the iommufd / migration-data-size ops initialisers dropped, nothing else changed)"
+		echo "- sample: $(bench_sample_origin "$sample" "$kver")"
 		echo "- VM run: $((t1 - t0)) s including the wait for the VM lock; checks: $pass passed, $fail failed (console log: \`${consolelog#"$REPO"/}\`)"
 		echo "- parameters: \`$append\`"
 		echo "- mdevctl: $([ -n "$MDEVCTL" ] && echo "Debian's /usr/bin/mdevctl copied into L1 (sizes up to $MDEVCTL_MAX)" || echo 'not available, path not measured')"

@@ -82,7 +82,7 @@ run_kernel() {
 		echo
 		echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), host: $(nproc) CPUs"
 		echo "- our module: \`build/$line/driver/mtty.ko\` (version $(cat "$REPO/VERSION" 2>/dev/null || echo '?'), git $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?'))"
-		echo "- sample: \`samples/vfio-mdev/mtty.c\` built by tests/bench/sample.sh for $kver (compat: $(cat "${sample%/*}/compat" 2>/dev/null || echo '?'))"
+		echo "- sample: $(bench_sample_origin "$sample" "$kver")"
 		echo "- command: \`tests/bench/count.sh --kernels $line --sizes $SIZES\` (L1 step tests/bench/steps/55-count.sh)"
 		echo "- VM run: $((t1 - t0)) s including the wait for the VM lock; checks: $pass passed, $fail failed (console log: \`${consolelog#"$REPO"/}\`)"
 		echo "- raw records: [${raw##*/}](${raw##*/})"

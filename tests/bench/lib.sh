@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 # Shared by the benchmark drivers (bench.sh, count.sh, migbench.sh): what
-# to do with one L1 run of tests/vm/run.sh once it is over.
+# to do with one L1 run of tests/vm/run.sh once it is over, and what their
+# reports say about the sample.
 #
 # bench_collect OUT RAW RC [PATTERN]
 #   OUT: run.sh's output; RAW: where the "BENCH ..." records go; RC: run.sh's
@@ -11,6 +12,12 @@
 #   line), BENCH_PASS and BENCH_FAIL (run.sh's closing "[vm-LINE: ]N passed, N failed",
 #   test cases; BENCH_FAIL is at least 1 if that line is missing or RC is not 0).
 #   Returns 1, with OUT on stderr, when there is no console log.
+#
+# bench_sample_origin SAMPLE_KO KVER
+#   One markdown line (no "- sample: " prefix): what the sample module
+#   SAMPLE_KO (tests/bench/sample.sh's output) was built from, the Debian
+#   package and version its build dir recorded in "source", and how
+#   ("compat").
 
 # shellcheck disable=SC2034 # the BENCH_* results are the caller's
 bench_collect() {
@@ -28,4 +35,18 @@ bench_collect() {
 	BENCH_FAIL=$(sed -n "s/$re/\\3/p" "$out" | tail -n1)
 	BENCH_PASS=${BENCH_PASS:-0} BENCH_FAIL=${BENCH_FAIL:-1}
 	[ "$rc" -eq 0 ] || [ "$BENCH_FAIL" -gt 0 ] || BENCH_FAIL=1
+}
+
+bench_sample_origin() {
+	local dir=${1%/*} kver=$2 origin compat
+	origin=$(cat "$dir/source" 2>/dev/null) || origin=''
+	[ -n "$origin" ] || origin="an unrecorded source (no $dir/source)"
+	compat=$(cat "$dir/compat" 2>/dev/null) || compat=''
+	# shellcheck disable=SC2016 # markdown backquotes
+	printf '`samples/vfio-mdev/mtty.c` from %s, built out of tree by tests/bench/sample.sh for %s, compat: %s' \
+		"$origin" "$kver" "${compat:-?}"
+	case $compat in
+	6.1-shim) printf ' (tests/bench/sample-compat.h force-included and the iommufd / migration-data-size ops initialisers dropped, nothing else changed)' ;;
+	esac
+	printf '\n'
 }
