@@ -178,8 +178,8 @@ done)
 # Sizes on the VM lines (kernel command-line words the steps read as
 # variables).  make check: 256 KiB per port in 30-vfio's mtty-2 run
 # (VFIO_BYTES; 1 MiB costs about 25 s more per line) and a 70-migrate of
-# two socket migrations and one through a file in an 80 s stream
-# (MIG_COUNT, MIG_STREAM_SECS: the three end 35-45 s into it).  make
+# two socket migrations and one through a file in a 100 s stream
+# (MIG_COUNT, MIG_STREAM_SECS: the three end 35-50 s into it).  make
 # check-full: the steps' defaults (1 MiB; four socket migrations in 120 s,
 # which end 55-66 s into it) and 36-hosttty with 1 MiB each way per port
 # (HOSTTTY_BYTES, issue 14; about 110 s of L1 time per line) instead of
@@ -187,7 +187,7 @@ done)
 if [ -n "${MTTY_FULL:-}" ]; then
 	vm_append=(--append HOSTTTY_BYTES=1048576)
 else
-	vm_append=(--append "VFIO_BYTES=262144 MIG_COUNT=2 MIG_STREAM_SECS=80")
+	vm_append=(--append "VFIO_BYTES=262144 MIG_COUNT=2 MIG_STREAM_SECS=100")
 fi
 for k in $VM_LINES; do
 	steps=
