@@ -72,6 +72,9 @@ extract_sample() {
 	mv -f "$out.tmp" "$out"
 }
 
+# src_path: the cached mtty.c of SRC_PKG SRC_VER
+src_path() { printf '%s/sample-src/%s_%s/mtty.c' "$MTTY_CACHE" "$SRC_PKG" "${SRC_VER//:/%3a}"; }
+
 # Sets SRC_PKG, SRC_VER and src (the cached mtty.c) for the bookworm lines:
 # the host's linux-source-6.12.
 host_source() {
@@ -80,7 +83,7 @@ host_source() {
 	[ -f "$tarball" ] || die "$tarball missing (apt-get install $SRC_PKG; scripts/deps.sh)"
 	SRC_VER=$(dpkg-query -W -f '${Version}' "$SRC_PKG" 2>/dev/null || true)
 	[ -n "$SRC_VER" ] || SRC_VER=unknown-$(stat -c %Y "$tarball")
-	src=$MTTY_CACHE/sample-src/${SRC_PKG}_${SRC_VER//:/%3a}/mtty.c
+	src=$(src_path)
 	[ -s "$src" ] && return 0
 	log "extracting samples/vfio-mdev/mtty.c from $tarball ($SRC_PKG $SRC_VER)"
 	mkdir -p "${src%/*}"
@@ -107,7 +110,7 @@ suite_source() {
 	# The kernel's own package version, already extracted: no apt at all.
 	if [ -n "${KPKGVER:-}" ]; then
 		SRC_VER=$KPKGVER
-		src=$MTTY_CACHE/sample-src/${SRC_PKG}_${SRC_VER//:/%3a}/mtty.c
+		src=$(src_path)
 		[ -s "$src" ] && return 0
 	fi
 
@@ -128,7 +131,7 @@ suite_source() {
 	[ -z "${KPKGVER:-}" ] || [ "$best" = "$KPKGVER" ] ||
 		log "$SRC_PKG $KPKGVER is not in $KSUITE; using $best (same upstream $upstream)"
 	SRC_VER=$best
-	src=$MTTY_CACHE/sample-src/${SRC_PKG}_${SRC_VER//:/%3a}/mtty.c
+	src=$(src_path)
 	[ -s "$src" ] && return 0
 
 	mkdir -p "$MTTY_CACHE/sample-src"

@@ -203,6 +203,17 @@ static const char *set_defer_us(const char *val)
 	return old;
 }
 
+/* set intx_defer_us to @val, its old value into @saved; false on failure */
+static bool push_defer_us(const char *val, char *saved, size_t n)
+{
+	const char *old = set_defer_us(val);
+
+	if (!old)
+		return false;
+	snprintf(saved, n, "%s", old);
+	return true;
+}
+
 /*
  * Unmask through the ioctl, as QEMU without a resampler does on every BAR
  * access: with the line still high the signal is deferred (module
@@ -212,7 +223,7 @@ static const char *set_defer_us(const char *val)
 static void test_ioctl_defer(int trig)
 {
 	unsigned int i, lost = 0, extra = 0;
-	const char *defer_param;
+	bool defer_param;
 	char saved[32] = "";
 
 	vdev_efd_drain(trig);
@@ -226,9 +237,7 @@ static void test_ioctl_defer(int trig)
 	 * A long deferral, so that only the new source can explain a signal
 	 * within the next second (and none before it).
 	 */
-	defer_param = set_defer_us("5000000");
-	if (defer_param)
-		snprintf(saved, sizeof(saved), "%s", defer_param);
+	defer_param = push_defer_us("5000000", saved, sizeof(saved));
 	ok(unmask_ioctl() == 0, "ioctl UNMASK again, still high");
 	if (defer_param)
 		ok(vdev_efd_wait(trig, 300) == 0,
@@ -252,9 +261,7 @@ static void test_ioctl_defer(int trig)
 	 * re-signals at once and the line is automasked again before INTx
 	 * Disable is set).
 	 */
-	defer_param = set_defer_us("5000000");
-	if (defer_param)
-		snprintf(saved, sizeof(saved), "%s", defer_param);
+	defer_param = push_defer_us("5000000", saved, sizeof(saved));
 	raise_thre();
 	ok(vdev_efd_wait(trig, 1000) > 0, "fires");
 	if (defer_param) {
