@@ -85,6 +85,12 @@ unsigned int mtty_model_bar_read(struct mtty_model *m, unsigned int port,
 	unsigned int before = mtty_uart_sources(u);
 
 	*val = mtty_uart_read(u, reg);
+	if (reg == MTTY_UART_IIR) {
+		if (*val & MTTY_IIR_NO_INT)
+			m->intx_isr &= ~(1u << port);
+		else
+			m->intx_isr |= 1u << port;
+	}
 	return model_update(m, mtty_uart_sources(u) & ~before);
 }
 
@@ -128,6 +134,7 @@ void mtty_model_reset(struct mtty_model *m)
 	mtty_pci_reset(&m->pci);
 	m->intx_deferred = false;
 	m->intx_news = false;
+	m->intx_isr = 0;
 	model_update(m, 0);
 }
 
@@ -138,6 +145,7 @@ unsigned int mtty_model_set_irq_mode(struct mtty_model *m,
 	m->intx_masked = false;
 	m->intx_deferred = false;
 	m->intx_news = false;
+	m->intx_isr = 0;
 	return model_update(m, 0);
 }
 
@@ -166,7 +174,7 @@ unsigned int mtty_model_intx_unmask_deferred(struct mtty_model *m)
 	 * Only the level the user was told about is deferred: a source that
 	 * became pending since the last signal is news, signalled at once.
 	 */
-	if (!mtty_model_intx_line(m) || m->intx_news ||
+	if (!mtty_model_intx_line(m) || m->intx_news || !m->intx_isr ||
 	    (mtty_pci_command(&m->pci) & MTTY_PCI_CMD_INTX_DIS))
 		return model_update(m, 0);
 	m->intx_deferred = true;
@@ -195,6 +203,7 @@ unsigned int mtty_model_refresh(struct mtty_model *m)
 		src |= mtty_uart_sources(&m->uart[i]);
 	m->intx_deferred = false;
 	m->intx_news = false;
+	m->intx_isr = 0;
 	if (m->irq_mode == MTTY_IRQ_INTX && m->intx_masked) {
 		/*
 		 * Signalled on the source and not yet unmasked: the new user

@@ -43,6 +43,17 @@ struct mtty_model {
 	 * or deferred): an ioctl unmask with the line high signals at once.
 	 */
 	bool intx_news;
+	/*
+	 * Ports whose last IIR read showed an interrupt: the guest's handler
+	 * is running (an 8250 handler reads IIR first and loops until IIR
+	 * shows none).  Only then may an ioctl unmask defer: QEMU without a
+	 * resampler also unmasks after an access that precedes the guest's
+	 * acknowledgment, which deasserts the line; an i8259 (a guest booted
+	 * with noapic) drops a level that goes away before it is
+	 * acknowledged, so that unmask must signal again at once.  Not
+	 * migrated (the destination signals at once until the next IIR read).
+	 */
+	u8 intx_isr;
 	/* statistics */
 	u64 intx_signals;		/* all INTx signals ... */
 	u64 intx_timer_signals;		/* ... of which deferred ones */
@@ -79,7 +90,9 @@ unsigned int mtty_model_intx_unmask(struct mtty_model *m);
  * that is still high is not re-signalled at once: the unmask returns
  * MTTY_SIG_INTX_DEFER and the caller calls mtty_model_intx_deferred()
  * after a delay.  A new interrupt source signals at once meanwhile; the
- * line going low (the handler serviced it) drops the deferral.
+ * line going low (the handler serviced it) drops the deferral.  Only an
+ * unmask inside the guest's handler (intx_isr) defers; any other signals
+ * at once, as mtty_model_intx_unmask().
  */
 unsigned int mtty_model_intx_unmask_deferred(struct mtty_model *m);
 /* The caller's delay expired: signal a deferred INTx still due. */
