@@ -8,10 +8,11 @@
 # other end is a minicom on the host (tests/sysvm/sysvm-test.sh), so nothing
 # comes back; the person types a line for the host, then waits for the
 # host's line ("host minicom says HEX over") and for the host to leave (the
-# status line goes "Offline": the host's close drops DCD), then quits.
+# host's close drops DCD, seen in /proc/tty/driver/serial), then quits.
 # Markers on the console (the host reads them): "MTTY-L2-TTY-UP tty=T
 # line=LINE" (minicom is up, LINE is what is typed), "MTTY-L2-TTY-GOT-HOST
-# line=LINE" (what arrived from the host, from the capture file).  minicom runs under script(1) (a pseudo
+# line=LINE" (what arrived from the host, from the capture file),
+# "MTTY-L2-TTY-HOST-LEFT dcd=0|1 ..." (DCD after the host left).  minicom runs under script(1) (a pseudo
 # terminal, TERM=vt100); the "keyboard" watches the screen like a person:
 # waits for the welcome, types a line, waits for it to come back, then
 # quits with Ctrl-A X and Enter (the "Leave Minicom? Yes" dialog).  The mtty port
@@ -98,16 +99,23 @@ peer_keyboard() {
 	got=$(grep -ao 'host minicom says [0-9a-f]* over' "$cap" 2>/dev/null | head -n1)
 	if [ -n "$got" ]; then
 		echo "MTTY-L2-TTY-GOT-HOST line=$got" >&3
-		# the host leaves now: wait for DCD to drop (status "Offline")
-		off=$(wc -c <"$screen")
-		_end=$(($(cut -d. -f1 /proc/uptime) + 40))
-		until tail -c "+$((off + 1))" "$screen" | grep -aq Offline; do
+		# the host leaves now: wait for DCD to drop.  minicom's status
+		# line does not show it until its next redraw, so ask the 8250
+		# driver (/proc/tty/driver/serial: "N: uart:... RTS|DTR|DSR|CD")
+		_t0=$(cut -d. -f1 /proc/uptime)
+		_end=$((_t0 + 60))
+		while grep -E "^${t#ttyS}: " /proc/tty/driver/serial | grep -qE '[ |]CD([ |]|$)'; do
 			if [ "$(cut -d. -f1 /proc/uptime)" -ge "$_end" ]; then
-				echo "# minicom: the host did not leave within 40 s" >&2
+				echo "# minicom: the host did not leave within 60 s" >&2
 				break
 			fi
 			usleep 300000
 		done
+		_line=$(grep -E "^${t#ttyS}: " /proc/tty/driver/serial)
+		case $_line in
+		*CD*) echo "MTTY-L2-TTY-HOST-LEFT dcd=1 ($_line)" >&3 ;;
+		*) echo "MTTY-L2-TTY-HOST-LEFT dcd=0 secs=$(($(cut -d. -f1 /proc/uptime) - _t0)) ($_line)" >&3 ;;
+		esac
 	else
 		echo "MTTY-L2-TTY-GOT-HOST line=" >&3
 		echo "# minicom: no line from the host within 120 s" >&2

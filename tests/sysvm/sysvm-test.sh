@@ -457,6 +457,10 @@ tty_guest() {
 	comment "guest: ${out:-no MTTY-L2-TTY-GOT-HOST}"
 	check "host -> guest: the guest's minicom got the host's line '$HLINE' (got '$got')" \
 		[ "$got" = "$HLINE" ]
+	out=$(marker MTTY-L2-TTY-HOST-LEFT)
+	comment "guest: ${out:-no MTTY-L2-TTY-HOST-LEFT}"
+	check "the host minicom's close drops the guest's DCD (MTTY-L2-TTY-HOST-LEFT dcd=0)" \
+		[ "$(marker_val "$out" dcd)" = 0 ]
 	check "after the exchange $U6 still has backend tty and its host tty" \
 		bash -c '[ "$(cat "/sys/bus/mdev/devices/$1/backend")" = tty ] && [ -c "$2" ]' _ "$U6" "$HOSTTTY"
 	comment "tty backend case took $(since "$t0")s"
