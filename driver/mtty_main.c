@@ -44,10 +44,10 @@ module_param(deep_fifo, bool, 0644);
 MODULE_PARM_DESC(deep_fifo,
 		 "Ports of devices created while set are 16750-capable: a 64-byte FIFO selected by FCR bit 5 with DLAB set; Linux guests do not select it (8250_pci fixes this card's type to 16550A) (default N: 16550A)");
 
-static unsigned int intx_defer_us;
+static unsigned int intx_defer_us = 2000;
 module_param(intx_defer_us, uint, 0644);
 MODULE_PARM_DESC(intx_defer_us,
-		 "INTx unmasked through the ioctl (QEMU without an irqfd resampler unmasks on every BAR access) with the line still high is re-signalled after this many microseconds unless serviced or a new source arrives first; 0: at once (default 0; 2000 halves QEMU's INTx wake-ups for Linux guests on the IOAPIC, but slows guests that leave their handler with the line high)");
+		 "INTx unmasked through the ioctl inside the guest's handler (QEMU without an irqfd resampler unmasks on every BAR access) with the line still high is re-signalled after this many microseconds unless serviced or a new source arrives first; 0: at once (default 2000)");
 
 struct mtty_type {
 	struct mdev_type type;

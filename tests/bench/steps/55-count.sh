@@ -46,11 +46,14 @@ drv_load() {
 	if [ "$1" = sample ]; then
 		MTTY_KO=$SAMPLE_KO load_mtty
 	else
-		# the INTx deferral (off by default; the counted figures in
-		# bench/results were taken with 2000): COUNT_DEFER_US on the
-		# L1 command line (run.sh --append COUNT_DEFER_US=0) overrides
-		MTTY_KO=/lib/mtty/mtty.ko load_mtty \
-			"intx_defer_us=${COUNT_DEFER_US:-2000}"
+		# the INTx deferral: the module's default (2000) unless
+		# COUNT_DEFER_US is on the L1 command line (run.sh --append
+		# COUNT_DEFER_US=0 counts the immediate re-signal)
+		if [ -n "${COUNT_DEFER_US:-}" ]; then
+			MTTY_KO=/lib/mtty/mtty.ko load_mtty "intx_defer_us=$COUNT_DEFER_US"
+		else
+			MTTY_KO=/lib/mtty/mtty.ko load_mtty
+		fi
 	fi
 }
 
