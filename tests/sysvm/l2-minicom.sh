@@ -85,6 +85,9 @@ keyboard() {
 	# until minicom has gone (script(1) ends with it)
 	seen "$screen" 'NO SUCH TEXT' 5
 }
+# the port's line in /proc/tty/driver/serial ("N: uart:... RTS|DTR|DSR|CD")
+port_line() { grep -E "^${t#ttyS}: " /proc/tty/driver/serial; }
+dcd_up() { port_line | grep -qE '[ |]CD([ |]|$)'; }
 # the keyboard of --peer: welcome, tell the host, type a line for it, wait
 # for the host's line, report it, wait for the host to leave, Ctrl-A X
 peer_keyboard() {
@@ -104,18 +107,18 @@ peer_keyboard() {
 		# driver (/proc/tty/driver/serial: "N: uart:... RTS|DTR|DSR|CD")
 		_t0=$(cut -d. -f1 /proc/uptime)
 		_end=$((_t0 + 60))
-		while grep -E "^${t#ttyS}: " /proc/tty/driver/serial | grep -qE '[ |]CD([ |]|$)'; do
+		while dcd_up; do
 			if [ "$(cut -d. -f1 /proc/uptime)" -ge "$_end" ]; then
 				echo "# minicom: the host did not leave within 60 s" >&2
 				break
 			fi
 			usleep 300000
 		done
-		_line=$(grep -E "^${t#ttyS}: " /proc/tty/driver/serial)
-		case $_line in
-		*CD*) echo "MTTY-L2-TTY-HOST-LEFT dcd=1 ($_line)" >&3 ;;
-		*) echo "MTTY-L2-TTY-HOST-LEFT dcd=0 secs=$(($(cut -d. -f1 /proc/uptime) - _t0)) ($_line)" >&3 ;;
-		esac
+		if dcd_up; then
+			echo "MTTY-L2-TTY-HOST-LEFT dcd=1 ($(port_line))" >&3
+		else
+			echo "MTTY-L2-TTY-HOST-LEFT dcd=0 secs=$(($(cut -d. -f1 /proc/uptime) - _t0)) ($(port_line))" >&3
+		fi
 	else
 		echo "MTTY-L2-TTY-GOT-HOST line=" >&3
 		echo "# minicom: no line from the host within 120 s" >&2

@@ -49,11 +49,8 @@ drv_load() {
 		# the INTx deferral: the module's default (2000) unless
 		# COUNT_DEFER_US is on the L1 command line (run.sh --append
 		# COUNT_DEFER_US=0 counts the immediate re-signal)
-		if [ -n "${COUNT_DEFER_US:-}" ]; then
-			MTTY_KO=/lib/mtty/mtty.ko load_mtty "intx_defer_us=$COUNT_DEFER_US"
-		else
-			MTTY_KO=/lib/mtty/mtty.ko load_mtty
-		fi
+		MTTY_KO=/lib/mtty/mtty.ko load_mtty \
+			${COUNT_DEFER_US:+"intx_defer_us=$COUNT_DEFER_US"}
 	fi
 }
 
