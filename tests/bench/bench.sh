@@ -114,7 +114,7 @@ total_fail=0 total_pass=0
 summary=()
 
 run_kernel() {
-	local line=$1 ko sample env kver prefix raw out notes append consolelog t0 t1 rc=0
+	local line=$1 ko sample env kver prefix raw out notes append t0 t1 rc=0
 	local pass fail mdevbin=() l2arg=()
 	ko=$REPO/build/$line/driver/mtty.ko
 	[ -f "$ko" ] || die "$ko missing (make modules)"
@@ -141,26 +141,14 @@ run_kernel() {
 		--append "$append" >"$out" 2>&1 || rc=$?
 	t1=$(date +%s)
 	bench_collect "$out" "$raw" "$rc" || die "$line: no console log from run.sh"
-	consolelog=$BENCH_CONSOLELOG pass=$BENCH_PASS fail=$BENCH_FAIL
+	pass=$BENCH_PASS fail=$BENCH_FAIL
 
 	notes=$BUILD/${SMOKE:+smoke-}notes-$line.md
-	{
-		echo "## Run"
-		echo
-		echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), host: $(nproc) CPUs, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-		echo "- our module: \`build/$line/driver/mtty.ko\` (version $(cat "$REPO/VERSION" 2>/dev/null || echo '?'), git $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?'))"
-		echo "- sample: $(bench_sample_origin "$sample" "$kver")"
-		echo "- VM run: $((t1 - t0)) s including the wait for the VM lock; checks: $pass passed, $fail failed (console log: \`${consolelog#"$REPO"/}\`)"
-		echo "- parameters: \`$append\`"
-		echo "- mdevctl: $([ -n "$MDEVCTL" ] && echo "Debian's /usr/bin/mdevctl copied into L1 (sizes up to $MDEVCTL_MAX)" || echo 'not available, path not measured')"
-		echo "- raw records: [$DATE-$kver.raw.txt]($DATE-$kver.raw.txt)"
-		if [ "$fail" -gt 0 ]; then
-			echo
-			echo "**Failed checks in this run:**"
-			echo
-			tr -d '\r' <"$consolelog" | grep -a '^not ok - ' | sed 's/^/    /' | head -n 30
-		fi
-	} >"$notes"
+	# shellcheck disable=SC2016 # markdown backquotes
+	bench_run_notes "$line" "$sample" "$kver" "$((t1 - t0))" "$raw" \
+		"parameters: \`$append\`" \
+		"mdevctl: $([ -n "$MDEVCTL" ] && echo "Debian's /usr/bin/mdevctl copied into L1 (sizes up to $MDEVCTL_MAX)" || echo 'not available, path not measured')" \
+		>"$notes"
 	"$BENCH_DIR/report.sh" "$raw" "$kver" "$prefix" "$notes" >/dev/null
 	log "$line: $prefix.md ($pass passed, $fail failed, $((t1 - t0)) s)"
 	total_pass=$((total_pass + pass))

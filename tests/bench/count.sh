@@ -52,7 +52,7 @@ DATE=$(date +%Y-%m-%d)
 total_pass=0 total_fail=0
 
 run_kernel() {
-	local line=$1 ko sample env kver prefix raw out notes append consolelog t0 t1 rc=0 pass fail
+	local line=$1 ko sample env kver prefix raw out notes append t0 t1 rc=0 pass fail
 	ko=$REPO/build/$line/driver/mtty.ko
 	[ -f "$ko" ] || die "$ko missing (make modules)"
 	sample=$("$BENCH_DIR/sample.sh" "$line")
@@ -74,25 +74,13 @@ run_kernel() {
 		--append "$append" >"$out" 2>&1 || rc=$?
 	t1=$(date +%s)
 	bench_collect "$out" "$raw" "$rc" || die "$line: no console log from run.sh"
-	consolelog=$BENCH_CONSOLELOG pass=$BENCH_PASS fail=$BENCH_FAIL
+	pass=$BENCH_PASS fail=$BENCH_FAIL
 
 	notes=$BUILD/count-notes-$line.md
-	{
-		echo "## Run"
-		echo
-		echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), host: $(nproc) CPUs"
-		echo "- our module: \`build/$line/driver/mtty.ko\` (version $(cat "$REPO/VERSION" 2>/dev/null || echo '?'), git $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?'))"
-		echo "- sample: $(bench_sample_origin "$sample" "$kver")"
-		echo "- command: \`tests/bench/count.sh --kernels $line --sizes $SIZES\` (L1 step tests/bench/steps/55-count.sh)"
-		echo "- VM run: $((t1 - t0)) s including the wait for the VM lock; checks: $pass passed, $fail failed (console log: \`${consolelog#"$REPO"/}\`)"
-		echo "- raw records: [${raw##*/}](${raw##*/})"
-		if [ "$fail" -gt 0 ]; then
-			echo
-			echo "**Failed checks in this run:**"
-			echo
-			tr -d '\r' <"$consolelog" | grep -a '^not ok - ' | sed 's/^/    /' | head -n 30
-		fi
-	} >"$notes"
+	# shellcheck disable=SC2016 # markdown backquotes
+	bench_run_notes "$line" "$sample" "$kver" "$((t1 - t0))" "$raw" \
+		"command: \`tests/bench/count.sh --kernels $line --sizes $SIZES\` (L1 step tests/bench/steps/55-count.sh)" \
+		>"$notes"
 	"$BENCH_DIR/countreport.sh" "$raw" "$kver" "$prefix" "$notes" >/dev/null
 	log "$line: $prefix.md ($pass passed, $fail failed, $((t1 - t0)) s)"
 	total_pass=$((total_pass + pass))

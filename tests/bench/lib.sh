@@ -18,6 +18,13 @@
 #   SAMPLE_KO (tests/bench/sample.sh's output) was built from, the Debian
 #   package and version its build dir recorded in "source", and how
 #   ("compat").
+#
+# bench_run_notes LINE SAMPLE_KO KVER SECS RAW [EXTRA...]
+#   The "## Run" section of a report on one L1 run, after bench_collect
+#   (BENCH_PASS, BENCH_FAIL, BENCH_CONSOLELOG): date and host, our module
+#   (build/LINE), the sample (bench_sample_origin), the VM run's SECS and
+#   checks, each EXTRA as a "- " line, the raw records file RAW (a link
+#   beside the report), and the failed checks of the console log, if any.
 
 # shellcheck disable=SC2034 # the BENCH_* results are the caller's
 bench_collect() {
@@ -49,4 +56,25 @@ bench_sample_origin() {
 	6.1-shim) printf ' (tests/bench/sample-compat.h force-included and the iommufd / migration-data-size ops initialisers dropped, nothing else changed)' ;;
 	esac
 	printf '\n'
+}
+
+bench_run_notes() {
+	local line=$1 sample=$2 kver=$3 secs=$4 raw=$5 e
+	shift 5
+	echo "## Run"
+	echo
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), host: $(nproc) CPUs, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "- our module: \`build/$line/driver/mtty.ko\` (version $(cat "$REPO/VERSION" 2>/dev/null || echo '?'), git $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?'))"
+	echo "- sample: $(bench_sample_origin "$sample" "$kver")"
+	echo "- VM run: $secs s including the wait for the VM lock; checks: $BENCH_PASS passed, $BENCH_FAIL failed (console log: \`${BENCH_CONSOLELOG#"$REPO"/}\`)"
+	for e in "$@"; do
+		echo "- $e"
+	done
+	echo "- raw records: [${raw##*/}](${raw##*/})"
+	if [ "$BENCH_FAIL" -gt 0 ]; then
+		echo
+		echo "**Failed checks in this run:**"
+		echo
+		tr -d '\r' <"$BENCH_CONSOLELOG" | grep -a '^not ok - ' | sed 's/^/    /' | head -n 30
+	fi
 }
