@@ -56,22 +56,26 @@ done
 logdir=$top/build/check
 rm -rf "$logdir"
 mkdir -p "$logdir"
+total_pass=0
+total_fail=0
+total_asserts=0
+total_retries=0
+summary=()
 start_all=$(date +%s)
 
 # phase NAME CMD...: run CMD with its output in build/check/NAME.log, then
-# print the log (under a lock: two lanes of phases run at once, below) and
-# record its counts in build/check/NAME.sum for the summary: test cases
-# from its last "N passed, N failed" line, assertions from its "N
-# assertions checked" comment lines (else one per case), retries from its
-# "retries: N" lines.
+# print the log and add its counts to the totals: test cases from its last
+# "N passed, N failed" line, assertions from its "N assertions checked"
+# comment lines (else one per case), retries from its "retries: N" lines.
 phase() {
 	local name=$1 log=$logdir/$1.log t0 rc secs p f a r line
 	shift
-	echo "$name" >>"$logdir/order"
 	t0=$(date +%s)
 	"$@" >"$log" 2>&1 </dev/null
 	rc=$?
 	secs=$(($(date +%s) - t0))
+	echo "=== $name (${secs}s, exit $rc)"
+	cat "$log"
 	line=$(grep -E '(^|: )[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1)
 	p=$(printf '%s\n' "$line" | sed -nE 's/.*(^|[: ])([0-9]+) passed, ([0-9]+) failed.*/\2/p')
 	f=$(printf '%s\n' "$line" | sed -nE 's/.*(^|[: ])([0-9]+) passed, ([0-9]+) failed.*/\3/p')
@@ -84,14 +88,14 @@ phase() {
 	# a phase that failed without counting a failure still counts as one
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
-		echo "not ok - $name exited $rc" >>"$log"
+		echo "not ok - $name exited $rc"
 	fi
-	echo "$secs $p $f $a $r $rc" >"$logdir/$name.sum"
-	(
-		flock 9
-		echo "=== $name (${secs}s, exit $rc)"
-		cat "$log"
-	) 9>"$logdir/.print.lock"
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	total_asserts=$((total_asserts + a))
+	total_retries=$((total_retries + r))
+	summary+=("$(printf '%-16s %5ss  %5s passed, %3s failed  %6s assertions  %s retries (exit %s)' \
+		"$name" "$secs" "$p" "$f" "$a" "$r" "$rc")")
 }
 
 build_modules() {
@@ -144,109 +148,83 @@ phase unit unit_tests
 phase build build_modules
 phase tools build_tools
 
-# Two lanes of phases run at once from here, each with its own VM lock
-# (tests/lib/host.sh vm_lock, MTTY_VM_LOCK): a TCG L1 running its nested
-# guest keeps about one of the two host cores busy, so the operator stack
-# (lane B: its own image, its own libvirt guest) runs beside the static
-# checks and the L1 suites (lane A) instead of after them.  Within a lane
-# one VM at a time; the summary keeps the order in which phases started.
-lane_a() {
-	phase fuzz-model make -s fuzz-check
-	phase pkg tests/pkg/check.sh
-	phase fleet tests/fleet/check.sh
-	phase sysvm-static tests/sysvm/static.sh
-	phase security tests/fuzz/security.sh
-	# --qemu10: QEMU 10 in L1 for the end-to-end migration step (70-migrate,
-	# docs/migration.md); the other nested guests keep QEMU 7.2.
-	# The QEMU 10 end-to-end migration (70-migrate, about 4 minutes) runs on
-	# MIGRATE_LINES, the nested guest of the seed checks, the host-tty
-	# exchange and the counting smoke (60-nested, about 2 minutes) on
-	# NESTED_LINES; make check: 70-migrate on both VM lines (issue 12 asks for
-	# two), 60-nested on 6.1 only (7.3's nested guest boots in its 70-migrate);
-	# make check-full: both everywhere.
-	if [ -n "${MTTY_FULL:-}" ]; then
-		MIGRATE_LINES=${MIGRATE_LINES:-$VM_LINES}
-		NESTED_LINES=${NESTED_LINES:-$VM_LINES}
-	else
-		MIGRATE_LINES=${MIGRATE_LINES:-6.1 trixie-backports}
-		NESTED_LINES=${NESTED_LINES:-6.1}
-	fi
-	all_steps=$(cd tests/vm/steps && for f in [0-9]*.sh; do
-		n=${f%.sh}
-		printf '%s ' "${n#*-}"
-	done)
-	# Sizes on the VM lines (kernel command-line words the steps read as
-	# variables).  make check: 256 KiB per port in 30-vfio's mtty-2 run
-	# (VFIO_BYTES; 1 MiB costs about 25 s more per line) and a 70-migrate of
-	# two socket migrations and one through a file in a 100 s stream
-	# (MIG_COUNT, MIG_STREAM_SECS: the three end 35-50 s into it).  make
-	# check-full: the steps' defaults (1 MiB; four socket migrations in 120 s,
-	# which end 55-66 s into it) and 36-hosttty with 1 MiB each way per port
-	# (HOSTTTY_BYTES, issue 14; about 110 s of L1 time per line) instead of
-	# 64 KiB.
-	if [ -n "${MTTY_FULL:-}" ]; then
-		vm_append=(--append HOSTTTY_BYTES=1048576)
-	else
-		vm_append=(--append "VFIO_BYTES=262144 MIG_COUNT=2 MIG_STREAM_SECS=100")
-	fi
-	for k in $VM_LINES; do
-		steps=
-		for n in $all_steps; do
-			case $n in
-			migrate) case " $MIGRATE_LINES " in *" $k "*) ;; *) continue ;; esac ;;
-			nested) case " $NESTED_LINES " in *" $k "*) ;; *) continue ;; esac ;;
-			esac
-			steps=$steps${steps:+,}$n
-		done
-		phase "vm-$k" tests/vm/run.sh --kernel "$k" -q --qemu10 --steps "$steps" \
-			"${vm_append[@]}" \
-			--ko "build/$k/driver/mtty.ko" --bin build/vfio_client \
-			--bin build/vfio_fuzz --bin build/vfio_mig \
-			--bin build/vfio_resample --bin build/vfio_hosttty --bin build/hmp \
-			--bin build/tty_peer --l2init build/l2init
-	done
-	# The VFIO client steps on the other lines: each is booted once
-	for k in $CLIENT_LINES; do
-		phase "vm-$k-client" tests/vm/run.sh --kernel "$k" -q --steps "$CLIENT_STEPS" \
-			--append VFIO_BYTES=65536 --ko "build/$k/driver/mtty.ko" \
-			--bin build/vfio_client --bin build/vfio_mig --bin build/vfio_resample \
-			--bin build/vfio_hosttty
-	done
-}
+phase fuzz-model make -s fuzz-check
+phase pkg tests/pkg/check.sh
+phase fleet tests/fleet/check.sh
+phase sysvm-static tests/sysvm/static.sh
+phase security tests/fuzz/security.sh
 
-lane_b() {
-	export MTTY_VM_LOCK=vm-b.lock
-	# The operator stack on a booted Debian 12 or 13 systemd host (issues 3,
-	# 11): the package installed with make install, systemd/udev/mdevctl/
-	# libvirt, a libvirt guest with hot-plug; one shared cached image per
-	# release, kernels in turn.
-	for r in $SYSVM_RUNS; do
-		s=${r%%:*} k=${r#*:}
-		if [ "$s" = bookworm ]; then n=sysvm-$k; else n=sysvm-$s-$k; fi
-		phase "$n" tests/sysvm/run.sh --suite "$s" --kernel "$k" -q --ko "build/$k/driver/mtty.ko"
+# VM phases, one VM at a time: the nested guests boot most reliably on an
+# otherwise idle host.
+# --qemu10: QEMU 10 in L1 for the end-to-end migration step (70-migrate,
+# docs/migration.md); the other nested guests keep QEMU 7.2.
+# The QEMU 10 end-to-end migration (70-migrate, about 4 minutes) runs on
+# MIGRATE_LINES, the nested guest of the seed checks, the host-tty
+# exchange and the counting smoke (60-nested, about 2 minutes) on
+# NESTED_LINES; make check: 70-migrate on both VM lines (issue 12 asks for
+# two), 60-nested on 6.1 only (7.3's nested guest boots in its 70-migrate);
+# make check-full: both everywhere.
+if [ -n "${MTTY_FULL:-}" ]; then
+	MIGRATE_LINES=${MIGRATE_LINES:-$VM_LINES}
+	NESTED_LINES=${NESTED_LINES:-$VM_LINES}
+else
+	MIGRATE_LINES=${MIGRATE_LINES:-6.1 trixie-backports}
+	NESTED_LINES=${NESTED_LINES:-6.1}
+fi
+all_steps=$(cd tests/vm/steps && for f in [0-9]*.sh; do
+	n=${f%.sh}
+	printf '%s ' "${n#*-}"
+done)
+# Sizes on the VM lines (kernel command-line words the steps read as
+# variables).  make check: 256 KiB per port in 30-vfio's mtty-2 run
+# (VFIO_BYTES; 1 MiB costs about 25 s more per line) and a 70-migrate of
+# two socket migrations and one through a file in a 100 s stream
+# (MIG_COUNT, MIG_STREAM_SECS: the three end 35-50 s into it).  make
+# check-full: the steps' defaults (1 MiB; four socket migrations in 120 s,
+# which end 55-66 s into it) and 36-hosttty with 1 MiB each way per port
+# (HOSTTTY_BYTES, issue 14; about 110 s of L1 time per line) instead of
+# 64 KiB.
+if [ -n "${MTTY_FULL:-}" ]; then
+	vm_append=(--append HOSTTTY_BYTES=1048576)
+else
+	vm_append=(--append "VFIO_BYTES=262144 MIG_COUNT=2 MIG_STREAM_SECS=100")
+fi
+for k in $VM_LINES; do
+	steps=
+	for n in $all_steps; do
+		case $n in
+		migrate) case " $MIGRATE_LINES " in *" $k "*) ;; *) continue ;; esac ;;
+		nested) case " $NESTED_LINES " in *" $k "*) ;; *) continue ;; esac ;;
+		esac
+		steps=$steps${steps:+,}$n
 	done
-}
-
-lane_b &
-lane_b_pid=$!
-lane_a
-wait "$lane_b_pid"
+	phase "vm-$k" tests/vm/run.sh --kernel "$k" -q --qemu10 --steps "$steps" \
+		"${vm_append[@]}" \
+		--ko "build/$k/driver/mtty.ko" --bin build/vfio_client \
+		--bin build/vfio_fuzz --bin build/vfio_mig \
+		--bin build/vfio_resample --bin build/vfio_hosttty --bin build/hmp \
+		--bin build/tty_peer --l2init build/l2init
+done
+# The VFIO client steps on the other lines: each is booted once
+for k in $CLIENT_LINES; do
+	phase "vm-$k-client" tests/vm/run.sh --kernel "$k" -q --steps "$CLIENT_STEPS" \
+		--append VFIO_BYTES=65536 --ko "build/$k/driver/mtty.ko" \
+		--bin build/vfio_client --bin build/vfio_mig --bin build/vfio_resample \
+		--bin build/vfio_hosttty
+done
+# The operator stack on a booted Debian 12 or 13 systemd host (issues 3,
+# 11): the package installed with make install, systemd/udev/mdevctl/
+# libvirt, a libvirt guest with hot-plug; one shared cached image per
+# release, kernels in turn.
+for r in $SYSVM_RUNS; do
+	s=${r%%:*} k=${r#*:}
+	if [ "$s" = bookworm ]; then n=sysvm-$k; else n=sysvm-$s-$k; fi
+	phase "$n" tests/sysvm/run.sh --suite "$s" --kernel "$k" -q --ko "build/$k/driver/mtty.ko"
+done
 
 echo
 echo "=== make check summary (logs in build/check/)"
-total_pass=0 total_fail=0 total_asserts=0 total_retries=0
-while read -r name; do
-	if ! read -r secs p f a r rc <"$logdir/$name.sum"; then
-		# a phase without its record (its lane died) is a failure
-		secs='?' p=0 f=1 a=1 r=0 rc='?'
-	fi
-	total_pass=$((total_pass + p))
-	total_fail=$((total_fail + f))
-	total_asserts=$((total_asserts + a))
-	total_retries=$((total_retries + r))
-	printf '%-16s %5ss  %5s passed, %3s failed  %6s assertions  %s retries (exit %s)\n' \
-		"$name" "$secs" "$p" "$f" "$a" "$r" "$rc"
-done <"$logdir/order"
+printf '%s\n' "${summary[@]}"
 echo "total time: $(($(date +%s) - start_all))s"
 echo "retries: $total_retries"
 echo "# check: $total_asserts assertions checked in the test cases"

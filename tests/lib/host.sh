@@ -169,7 +169,7 @@ mk_cpio() {
 # would deadlock on ourselves.
 vm_lock_inherited() {
 	local fd want
-	want=$(readlink -f "$MTTY_CACHE/locks/${MTTY_VM_LOCK:-vm.lock}")
+	want=$(readlink -f "$MTTY_CACHE/locks/vm.lock")
 	for fd in "/proc/$$/fd/"*; do
 		[ "$(readlink "$fd" 2>/dev/null)" = "$want" ] && return 0
 	done
@@ -179,18 +179,16 @@ vm_lock_inherited() {
 # vm_lock: hold the host-wide VM lock ($MTTY_CACHE/locks/vm.lock) on fd 8
 # for the rest of this shell (and its children), after waiting for any other
 # VM run; nothing if MTTY_VM_PARALLEL=1 or the lock is already held.  One VM
-# at a time per lock: they are CPU bound, more than two at once on two cores
-# only thrash and stretch timeouts.  MTTY_VM_LOCK names a second lock file
-# under locks/ (scripts/check.sh: its operator-stack lane, vm-b.lock, beside
-# the L1 lane on vm.lock).
+# at a time per host: they are CPU bound, parallel runs only thrash and
+# stretch timeouts.
 vm_lock() {
 	if [ -n "${MTTY_VM_PARALLEL:-}" ] || vm_lock_inherited; then
 		return 0
 	fi
 	mkdir -p "$MTTY_CACHE/locks"
-	exec 8>"$MTTY_CACHE/locks/${MTTY_VM_LOCK:-vm.lock}"
+	exec 8>"$MTTY_CACHE/locks/vm.lock"
 	if ! flock -n 8; then
-		log "waiting for another VM run to finish ($MTTY_CACHE/locks/${MTTY_VM_LOCK:-vm.lock})"
+		log "waiting for another VM run to finish ($MTTY_CACHE/locks/vm.lock)"
 		flock 8
 	fi
 }
