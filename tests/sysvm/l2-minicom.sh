@@ -28,6 +28,9 @@ if [ "${1:-}" = --peer ]; then
 fi
 t=${1:?usage: minicom.sh [--peer] TTY}
 failed=0
+# wait_text (its own ok/notok below)
+# shellcheck source=../lib/lib.sh disable=SC1091
+. /usr/lib/mtty-tests/lib.sh
 # the console, for the markers of --peer (stdout of the keyboard is minicom)
 exec 3>&1
 ok() { echo "ok - L2 minicom $*"; }
@@ -62,28 +65,19 @@ screen=/tmp/minicom-$t.screen
 rm -f "$cap" "$screen"
 stty -F "/dev/$t" 115200 raw -echo -crtscts clocal 2>/dev/null
 
-# seen FILE TEXT SECONDS: wait until TEXT is in FILE (minicom's screen or
-# capture file), as a person watches the screen before the next key
-seen() {
-	_end=$(($(cut -d. -f1 /proc/uptime) + $3))
-	until grep -aqF -- "$2" "$1" 2>/dev/null; do
-		[ "$(cut -d. -f1 /proc/uptime)" -lt "$_end" ] || return 1
-		usleep 300000
-	done
-}
 # the keyboard: wait for minicom's welcome, type a line, wait for it to
 # come back, Ctrl-A X, Enter ("Leave Minicom?" Yes)
 keyboard() {
-	seen "$screen" 'CTRL-A Z' 60 || echo "# minicom: no welcome screen after 60 s" >&2
+	wait_text "$screen" 'CTRL-A Z' 60 || echo "# minicom: no welcome screen after 60 s" >&2
 	printf '%s\r' "$msg"
-	seen "$screen" "$msg" 30 || echo "# minicom: the line did not come back within 30 s" >&2
+	wait_text "$screen" "$msg" 30 || echo "# minicom: the line did not come back within 30 s" >&2
 	printf '\001x'
 	# the "Leave Minicom?" dialog reaches the screen file only once
 	# minicom reads the answer: give it the time a person would
 	sleep 3
 	printf '\r'
 	# until minicom has gone (script(1) ends with it)
-	seen "$screen" 'NO SUCH TEXT' 5
+	wait_text "$screen" 'NO SUCH TEXT' 5
 }
 # the port's line in /proc/tty/driver/serial ("N: uart:... RTS|DTR|DSR|CD")
 port_line() { grep -E "^${t#ttyS}: " /proc/tty/driver/serial; }
@@ -91,7 +85,7 @@ dcd_up() { port_line | grep -qE '[ |]CD([ |]|$)'; }
 # the keyboard of --peer: welcome, tell the host, type a line for it, wait
 # for the host's line, report it, wait for the host to leave, Ctrl-A X
 peer_keyboard() {
-	seen "$screen" 'CTRL-A Z' 60 || echo "# minicom: no welcome screen after 60 s" >&2
+	wait_text "$screen" 'CTRL-A Z' 60 || echo "# minicom: no welcome screen after 60 s" >&2
 	echo "MTTY-L2-TTY-UP tty=$t line=$msg" >&3
 	printf '%s\r' "$msg"
 	_end=$(($(cut -d. -f1 /proc/uptime) + 120))
@@ -126,7 +120,7 @@ peer_keyboard() {
 	printf '\001x'
 	sleep 3
 	printf '\r'
-	seen "$screen" 'NO SUCH TEXT' 5
+	wait_text "$screen" 'NO SUCH TEXT' 5
 }
 typist() {
 	if [ -n "$peer" ]; then

@@ -45,16 +45,6 @@ reload() {
 	load_mtty "max_ports=$1"
 }
 
-# wait_file FILE PATTERN SECONDS: wait until FILE contains PATTERN.
-wait_file() {
-	_n=$(($3 * 10))
-	until grep -q "$2" "$1" 2>/dev/null; do
-		[ "$_n" -gt 0 ] || return 1
-		_n=$((_n - 1))
-		usleep 100000
-	done
-}
-
 # remove_bg UUID: request removal in the background; status in /tmp/rm.rc.
 remove_bg() {
 	rm -f /tmp/rm.rc
@@ -88,7 +78,7 @@ clean "openrace"
 u=$(create_mdev mtty-1) || notok "hold: create"
 "$FUZZ" hold -t 120 "$u" >/tmp/hold.out 2>&1 &
 hpid=$!
-check "hold: holder has the device open" wait_file /tmp/hold.out holding 20
+check "hold: holder has the device open" wait_text /tmp/hold.out holding 20
 remove_bg "$u"
 sleep 3
 check_fail "hold: remove blocks while the device is open (no REQ eventfd)" \
@@ -114,7 +104,7 @@ u=$(create_mdev mtty-2) || notok "hold-req: create"
 "$FUZZ" hold -r -t 60 "$u" >/tmp/hold.out 2>&1 &
 hpid=$!
 check "hold-req: holder has the device open with a REQ eventfd" \
-	wait_file /tmp/hold.out holding 20
+	wait_text /tmp/hold.out holding 20
 remove_bg "$u"
 wait "$hpid"
 hrc=$?
@@ -137,7 +127,7 @@ for t in mtty-1 mtty-2; do
 	while [ $i -lt "$KILLS" ]; do
 		"$FUZZ" xfer "$u" >/tmp/xfer.out 2>&1 &
 		xpid=$!
-		wait_file /tmp/xfer.out running 20 || bad=$((bad + 1))
+		wait_text /tmp/xfer.out running 20 || bad=$((bad + 1))
 		usleep $((200000 + i * 150000))
 		if ! kill -0 "$xpid" 2>/dev/null; then
 			comment "kill: xfer exited early: $(cat /tmp/xfer.out)"
@@ -161,7 +151,7 @@ u=$(create_mdev mtty-2) || notok "rmmod: create"
 u2=$(create_mdev mtty-1) || notok "rmmod: create"
 "$FUZZ" hold -t 120 "$u" >/tmp/hold.out 2>&1 &
 hpid=$!
-check "rmmod: holder has the device open" wait_file /tmp/hold.out holding 20
+check "rmmod: holder has the device open" wait_text /tmp/hold.out holding 20
 if out=$(rmmod mtty 2>&1); then
 	notok "rmmod: unload refused while a device is open (it succeeded)"
 else

@@ -65,39 +65,23 @@ mkdir -p /run/lock /var/lock /root
 printf 'pu rtscts           No\npu xonxoff          No\n' >/root/.minirc.dfl
 screen=/tmp/host.screen cap=/tmp/host.cap
 : >"$cap"
-# seen FILE TEXT SECONDS: wait until TEXT is in FILE
-seen() {
-	_end=$(($(cut -d. -f1 /proc/uptime) + $3))
-	until grep -aqF -- "$2" "$1" 2>/dev/null; do
-		[ "$(cut -d. -f1 /proc/uptime)" -lt "$_end" ] || return 1
-		usleep 300000
-	done
-}
-# got_file FILE SECONDS: wait until FILE exists
-got_file() {
-	_end=$(($(cut -d. -f1 /proc/uptime) + $2))
-	until [ -e "$1" ]; do
-		[ "$(cut -d. -f1 /proc/uptime)" -lt "$_end" ] || return 1
-		usleep 300000
-	done
-}
 # the host's keyboard: waits for minicom's welcome, then for the guest's
 # line, types its answer and Enter; once the guest is done (the file
 # /tmp/guest.done), Ctrl-A X and Enter ("Leave Minicom? Yes")
 keyboard() {
-	seen "$screen" 'CTRL-A Z' 60 || echo "no minicom welcome screen after 60 s" >&2
+	wait_text "$screen" 'CTRL-A Z' 60 || echo "no minicom welcome screen after 60 s" >&2
 	: >/tmp/host.welcome
-	if seen "$cap" "$GUEST_LINE" "$L2_TIMEOUT"; then
+	if wait_text "$cap" "$GUEST_LINE" "$L2_TIMEOUT"; then
 		printf '%s\r' "$HOST_LINE"
 		: >/tmp/host.typed
 	else
 		echo "the guest's line did not arrive" >&2
 	fi
-	got_file /tmp/guest.done "$L2_TIMEOUT"
+	wait_file /tmp/guest.done "$L2_TIMEOUT"
 	printf '\001x'
 	sleep 3
 	printf '\r'
-	seen "$screen" 'NO SUCH TEXT' 5
+	wait_text "$screen" 'NO SUCH TEXT' 5
 }
 echo "# minicom -D /dev/$tty -b 115200 -o -C $cap   (under script(1), TERM=vt100)"
 rm -f /tmp/guest.done /tmp/host.welcome /tmp/host.typed
@@ -105,7 +89,7 @@ keyboard 2>/tmp/host.kbd |
 	HOME=/root TERM=vt100 script -q -c "minicom -D /dev/$tty -b 115200 -o -C $cap" /dev/null \
 		>"$screen" 2>&1 &
 mc=$!
-got_file /tmp/host.welcome 70
+wait_file /tmp/host.welcome 70
 check "walkthrough-tty: minicom is up on /dev/$tty" grep -aqF 'CTRL-A Z' "$screen"
 
 say "4. Boot the nested guest with the device"
