@@ -115,7 +115,7 @@ build_line() {
 # build root (a root, a kernel download and a suite's apt lists are each
 # made under their own lock).
 build_modules() {
-	local k out lines=" $BUILD_KERNELS " host='' other=''
+	local k out n bad lines=" $BUILD_KERNELS " host='' other=''
 	# the VM phases need their kernels' modules even if not in BUILD_KERNELS
 	# shellcheck disable=SC2086 # a list
 	for k in $VM_LINES $CLIENT_LINES $(printf '%s\n' $SYSVM_RUNS | sed 's/^[^:]*://'); do
@@ -128,10 +128,14 @@ build_modules() {
 	# shellcheck disable=SC2086 # lists
 	{ for k in $other; do build_line "$k"; done >"$out" 2>&1; } &
 	# shellcheck disable=SC2086
-	for k in $host; do build_line "$k"; done
+	for k in $host; do build_line "$k"; done | tee "$logdir/build.host"
 	wait $!
 	cat "$out"
-	rm -f "$out"
+	n=$(cat "$logdir/build.host" "$out" | grep -c '^ok - ')
+	bad=$(cat "$logdir/build.host" "$out" | grep -c '^not ok - ')
+	rm -f "$out" "$logdir/build.host"
+	echo "build: $n passed, $bad failed"
+	[ "$bad" -eq 0 ]
 }
 
 build_tools() {
@@ -159,16 +163,7 @@ unit_tests() {
 }
 
 phase unit unit_tests
-build_phase() {
-	local out n bad
-	out=$(build_modules)
-	printf '%s\n' "$out"
-	n=$(grep -c '^ok - ' <<<"$out")
-	bad=$(grep -c '^not ok - ' <<<"$out")
-	echo "build: $n passed, $bad failed"
-	[ "$bad" -eq 0 ]
-}
-phase build build_phase
+phase build build_modules
 phase tools build_tools
 
 phase fuzz-model make -s fuzz-check

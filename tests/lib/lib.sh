@@ -81,25 +81,20 @@ MTTY_KLOG_BAD='WARNING:|BUG:|kernel BUG|Oops|cut here|refcount|lockdep|possible 
 # status 0 if there is one, 1 if none, 2 if grep failed.
 klog_bad() { grep -E "$MTTY_KLOG_BAD"; }
 
-# wait_text FILE TEXT SECONDS: poll every 0.3 s until TEXT (fixed string)
-# is in FILE, as a person watches a terminal's screen; 1 after SECONDS of
-# /proc/uptime.  wait_file FILE SECONDS: the same until FILE exists.
-# (busybox usleep; the minicom sessions of tests/sysvm/l2-minicom.sh and
-# tests/vm/steps/walkthrough-tty.sh)
-wait_text() {
-	_wt_end=$(($(cut -d. -f1 /proc/uptime) + $3))
-	until grep -aqF -- "$2" "$1" 2>/dev/null; do
+# wait_until SECONDS CMD...: run CMD every 0.3 s until it succeeds; 1
+# after SECONDS of /proc/uptime (busybox usleep).  wait_text FILE TEXT
+# SECONDS: until TEXT (a fixed string) is in FILE, as a person watches a
+# terminal's screen; wait_file FILE SECONDS: until FILE exists.
+wait_until() {
+	_wt_end=$(($(cut -d. -f1 /proc/uptime) + $1))
+	shift
+	until "$@"; do
 		[ "$(cut -d. -f1 /proc/uptime)" -lt "$_wt_end" ] || return 1
 		usleep 300000
 	done
 }
-wait_file() {
-	_wt_end=$(($(cut -d. -f1 /proc/uptime) + $2))
-	until [ -e "$1" ]; do
-		[ "$(cut -d. -f1 /proc/uptime)" -lt "$_wt_end" ] || return 1
-		usleep 300000
-	done
-}
+wait_text() { wait_until "$3" grep -aqF -- "$2" "$1"; }
+wait_file() { wait_until "$2" test -e "$1"; }
 
 # klog_check NAME [LOG]: ok "NAME: kernel log clean" if LOG (default: all
 # of dmesg) reports none of MTTY_KLOG_BAD, else not ok with the reports

@@ -39,16 +39,6 @@ count_cards() { mtty_cards | grep -c . ; }
 
 now() { cut -d. -f1 /proc/uptime; }
 
-# wait_until SECONDS CMD...: poll CMD every 0.5 s (wall-clock deadline)
-wait_until() {
-	_end=$(($(now) + $1))
-	shift
-	while ! "$@"; do
-		[ "$(now)" -lt "$_end" ] || return 1
-		usleep 500000
-	done
-}
-
 # wait_cards N SECONDS: wait until N mtty cards are present, with progress
 # comments; after 120 s without the card, show the kernel log and ask for a
 # PCI rescan (reported as a failure: ACPI hot-plug should not need it)
