@@ -18,7 +18,8 @@
 # OUT defaults to bench/results.  Our module must already be built
 # (make modules).  Environment: MTTY_CACHE (default /var/cache/mtty),
 # COUNT_OURS / COUNT_SAMPLE / COUNT_DEEP (bytes in flight, defaults
-# 15,16,64,4096 / 15,1 / 15,64,4096).
+# 15,16,64,4096 / 15,1 / 15,64,4096), COUNT_APPEND (more words for the L1
+# command line, e.g. COUNT_DEFER_US=20000: our module's intx_defer_us).
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -63,6 +64,7 @@ run_kernel() {
 	out=$BUILD/count-run-$line.out
 	append="count.sizes=$SIZES count.ours=${COUNT_OURS:-15,16,64,4096}"
 	append="$append count.sample=${COUNT_SAMPLE:-15,1} count.deep=${COUNT_DEEP:-15,64,4096}"
+	append="$append${COUNT_APPEND:+ $COUNT_APPEND}"
 
 	log "$line: waiting for the VM lock, then booting L1 ($kver)"
 	mkdir -p "$MTTY_CACHE/locks"
@@ -79,7 +81,7 @@ run_kernel() {
 	notes=$BUILD/count-notes-$line.md
 	# shellcheck disable=SC2016 # markdown backquotes
 	bench_run_notes "$line" "$sample" "$kver" "$((t1 - t0))" "$raw" \
-		"command: \`tests/bench/count.sh --kernels $line --sizes $SIZES\` (L1 step tests/bench/steps/55-count.sh)" \
+		"command: \`${COUNT_APPEND:+COUNT_APPEND=\"$COUNT_APPEND\" }tests/bench/count.sh --kernels $line --sizes $SIZES\` (L1 step tests/bench/steps/55-count.sh)" \
 		>"$notes"
 	"$BENCH_DIR/countreport.sh" "$raw" "$kver" "$prefix" "$notes" >/dev/null
 	log "$line: $prefix.md ($pass passed, $fail failed, $((t1 - t0)) s)"
