@@ -127,8 +127,8 @@ check-full: deps
 	$(MAKE) fleet-test || rc=1; exit $$rc
 
 # The operator-stack VM test (systemd, udev, mdevctl, libvirt on a booted
-# Debian image); make check runs it on one line of Debian 12 and one of
-# Debian 13, check-full on all four.  RUNS="SUITE:LINE ..." names (release,
+# Debian image); make check runs it on Debian 13 (trixie:trixie),
+# check-full on all four pairs of both releases.  RUNS="SUITE:LINE ..." names (release,
 # kernel line) pairs, e.g. RUNS="trixie:trixie trixie:trixie-backports";
 # without it, KERNELS on Debian 12.
 sysvm-test: deps tools
