@@ -193,6 +193,16 @@ vm_lock() {
 	fi
 }
 
+# suite_lines SUITE: the kernel lines of a Debian release's system image
+# (tests/vm/kernel.sh); its image holds the modules of all of them
+suite_lines() {
+	case $1 in
+	bookworm) echo '6.1 6.12' ;;
+	trixie) echo 'trixie trixie-backports' ;;
+	*) log "error: --suite bookworm|trixie (got '$1')"; return 1 ;;
+	esac
+}
+
 # vm_test_args OPT VAR USAGE ARGS...: the options of a test on the systemd
 # VM: --kernel 6.1|6.12 (sets LINE), --timeout S (TIMEOUT), -q (QUIET) and
 # OPT VALUE (sets the variable named VAR); USAGE for the error message.
@@ -214,13 +224,8 @@ vm_test_args() {
 		esac
 		shift
 	done
-	# the kernel lines of each release (tests/vm/kernel.sh): its image
-	# holds the modules of both
-	case $SUITE in
-	bookworm) LINES='6.1 6.12' TAG=$LINE ;;
-	trixie) LINES='trixie trixie-backports' TAG=$SUITE-$LINE ;;
-	*) die "--suite bookworm|trixie (got '$SUITE')" ;;
-	esac
+	LINES=$(suite_lines "$SUITE") || exit 1
+	if [ "$SUITE" = bookworm ]; then TAG=$LINE; else TAG=$SUITE-$LINE; fi
 	case " $LINES " in
 	*" $LINE "*) ;;
 	*) die "--kernel: $SUITE's lines are ${LINES// /, } (got '$LINE')" ;;

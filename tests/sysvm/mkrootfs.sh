@@ -4,9 +4,11 @@
 # mkrootfs.sh -- build (or reuse) the Debian base root filesystem image of
 # the mtty operator-stack VM test (tests/sysvm).
 #
-#   mkrootfs.sh [--suite bookworm|trixie] ENV_FILE...
-#        (env files printed by tests/vm/kernel.sh; suite: the Debian release
-#        of the image, bookworm = Debian 12 by default, trixie = Debian 13)
+#   mkrootfs.sh [--suite bookworm|trixie] [ENV_FILE...]
+#        (env files printed by tests/vm/kernel.sh, by default those of the
+#        suite's kernel lines, suite_lines in tests/lib/host.sh; suite: the
+#        Debian release of the image, bookworm = Debian 12 by default,
+#        trixie = Debian 13)
 #
 # The image is an ext4 file made with "mkfs.ext4 -d" (no loop devices) from
 # an mmdebstrap --variant=minbase tree with systemd, udev, kmod, mdevctl,
@@ -42,7 +44,13 @@ MIRRORS=(
 	"deb http://deb.debian.org/debian-security $SUITE-security main"
 )
 
-[ $# -ge 1 ] || die "usage: $0 [--suite bookworm|trixie] KERNEL_ENV..."
+if [ $# -eq 0 ]; then
+	lines=$(suite_lines "$SUITE") || exit 1
+	for l in $lines; do
+		envf=$("$VM_DIR/kernel.sh" "$l") || die "kernel $l (tests/vm/kernel.sh)"
+		set -- "$@" "$envf"
+	done
+fi
 KVERS=() MODDIRS=()
 # env_get FILE VAR: value of VAR in a kernel.sh env file.
 env_get() { sed -n "s/^$2='\\(.*\\)'\$/\\1/p" "$1"; }
