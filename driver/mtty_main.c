@@ -47,7 +47,7 @@ MODULE_PARM_DESC(deep_fifo,
 static unsigned int intx_defer_us = 2000;
 module_param(intx_defer_us, uint, 0644);
 MODULE_PARM_DESC(intx_defer_us,
-		 "INTx unmasked through the ioctl inside the guest's handler (QEMU without an irqfd resampler unmasks on every BAR access) with the line still high is re-signalled after this many microseconds unless serviced or a new source arrives first; 0: at once (default 2000)");
+		 "With a user that unmasks INTx through the ioctl on every BAR access (QEMU without an irqfd resampler), a line still high, or newly raised on a port, while the guest's handler is running is signalled once a period of this many microseconds passes without a guest access to the card (at most 16 periods), unless the handler services it first; 0: signal at once (default 2000)");
 
 struct mtty_type {
 	struct mdev_type type;
@@ -100,6 +100,14 @@ void mtty_deliver(struct mtty_state *s, unsigned int sig)
 	mtty_host_kick(s);
 	if (likely(!sig))
 		return;
+	if (sig & MTTY_SIG_INTX_DEFER) {
+		/* at least intx_defer_us: one more jiffy than it rounds to */
+		mod_delayed_work(system_wq, &s->intx_work,
+				 usecs_to_jiffies(READ_ONCE(intx_defer_us)) + 1);
+		sig &= ~MTTY_SIG_INTX_DEFER;
+		if (!sig)
+			return;
+	}
 	if (unlikely(!s->running)) {
 		/* stopped for migration: signal when it runs again */
 		s->deferred |= sig;
@@ -394,25 +402,18 @@ static int mtty_irq_mask(struct mtty_state *s, struct vfio_irq_set *hdr,
 		return 0;
 
 	if (unmask) {
-		unsigned int us = READ_ONCE(intx_defer_us);
-		unsigned int sig;
-
-		if (!us) {
+		if (!READ_ONCE(intx_defer_us))
 			mtty_deliver(s, mtty_model_intx_unmask(&s->model));
-			return 0;
-		}
-		sig = mtty_model_intx_unmask_deferred(&s->model);
-		if (sig & MTTY_SIG_INTX_DEFER)
-			mod_delayed_work(system_wq, &s->intx_work,
-					 usecs_to_jiffies(us));
-		mtty_deliver(s, sig & ~MTTY_SIG_INTX_DEFER);
+		else
+			mtty_deliver(s,
+				     mtty_model_intx_unmask_deferred(&s->model));
 	} else {
 		mtty_model_intx_mask(&s->model);
 	}
 	return 0;
 }
 
-/* the deferral of an ioctl unmask expired (see intx_defer_us) */
+/* an INTx deferral period expired (see intx_defer_us) */
 static void mtty_intx_work(struct work_struct *work)
 {
 	struct mtty_state *s = container_of(to_delayed_work(work),
@@ -713,14 +714,17 @@ static void mtty_close_device(struct vfio_device *vdev)
 
 	mtty_mig_reset(s);
 	mtty_virqfds_release(s);
-	/* no ioctl can arm it again: the last user is gone */
-	cancel_delayed_work_sync(&s->intx_work);
 	mutex_lock(&s->lock);
 	mtty_irqs_release(s);
 	mtty_model_reset(&s->model);
 	mtty_host_kick(s);
 	s->opened = false;
 	mutex_unlock(&s->lock);
+	/*
+	 * Out of INTx mode nothing defers (only an ioctl unmask lets the
+	 * model defer), so nothing arms it again once it is cancelled.
+	 */
+	cancel_delayed_work_sync(&s->intx_work);
 }
 
 static void mtty_request(struct vfio_device *vdev, unsigned int count)

@@ -31,11 +31,36 @@ bool mtty_model_intx_line(const struct mtty_model *m)
 	return false;
 }
 
+/* no port: a change that is not one port's (config space, mode, timer) */
+#define MODEL_NO_PORT	(~0u)
+
+/*
+ * A source new on @port will be found by the guest's handler without a
+ * signal: the user unmasks on every access (intx_lazy), the line is
+ * unmasked, and the port's handler is running (its last IIR read showed an
+ * interrupt; the 8250 handler reads IIR again until it shows none).
+ */
+static bool model_handler_finds(const struct mtty_model *m, unsigned int port)
+{
+	return m->intx_lazy && !m->intx_masked && port < m->nports &&
+	       (m->intx_isr & (1u << port)) &&
+	       !(mtty_pci_command(&m->pci) & MTTY_PCI_CMD_INTX_DIS);
+}
+
+static unsigned int model_defer(struct mtty_model *m)
+{
+	m->intx_deferred = true;
+	m->intx_defer_acts = 0;
+	m->intx_defer_periods = 0;
+	return MTTY_SIG_INTX_DEFER;
+}
+
 /*
  * Re-evaluate the interrupt outputs after a change.  @new_sources are the
- * interrupt sources that were not pending before the change.
+ * interrupt sources of @port that were not pending before the change.
  */
-static unsigned int model_update(struct mtty_model *m, unsigned int new_sources)
+static unsigned int model_update(struct mtty_model *m, unsigned int port,
+				 unsigned int new_sources)
 {
 	bool line = mtty_model_intx_line(m);
 	unsigned int sig = 0;
@@ -50,12 +75,18 @@ static unsigned int model_update(struct mtty_model *m, unsigned int new_sources)
 			m->intx_news = false;
 			break;
 		}
+		if (new_sources && model_handler_finds(m, port)) {
+			/* the running handler's next IIR read finds it */
+			if (!m->intx_deferred)
+				sig |= model_defer(m);
+			break;
+		}
 		if (new_sources) {
-			/* a new event ends a deferral */
+			/* any other new event ends a deferral */
 			m->intx_deferred = false;
 			m->intx_news = true;
 		}
-		/* a deferred level waits for its timer or a new source */
+		/* a deferred level waits for its timer */
 		if (m->intx_deferred)
 			break;
 		if (!m->intx_masked &&
@@ -78,12 +109,20 @@ static unsigned int model_update(struct mtty_model *m, unsigned int new_sources)
 	return sig;
 }
 
+/* a guest access: evidence that its handler is still at work */
+static void model_access(struct mtty_model *m)
+{
+	if (m->intx_deferred && m->intx_defer_acts < 0xff)
+		m->intx_defer_acts++;
+}
+
 unsigned int mtty_model_bar_read(struct mtty_model *m, unsigned int port,
 				 unsigned int reg, u8 *val)
 {
 	struct mtty_uart *u = &m->uart[port];
 	unsigned int before = mtty_uart_sources(u);
 
+	model_access(m);
 	*val = mtty_uart_read(u, reg);
 	if (reg == MTTY_UART_IIR) {
 		if (*val & MTTY_IIR_NO_INT)
@@ -91,7 +130,7 @@ unsigned int mtty_model_bar_read(struct mtty_model *m, unsigned int port,
 		else
 			m->intx_isr |= 1u << port;
 	}
-	return model_update(m, mtty_uart_sources(u) & ~before);
+	return model_update(m, port, mtty_uart_sources(u) & ~before);
 }
 
 unsigned int mtty_model_bar_write(struct mtty_model *m, unsigned int port,
@@ -100,8 +139,9 @@ unsigned int mtty_model_bar_write(struct mtty_model *m, unsigned int port,
 	struct mtty_uart *u = &m->uart[port];
 	unsigned int before = mtty_uart_sources(u);
 
+	model_access(m);
 	mtty_uart_write(u, reg, val);
-	return model_update(m, mtty_uart_sources(u) & ~before);
+	return model_update(m, port, mtty_uart_sources(u) & ~before);
 }
 
 u32 mtty_model_cfg_read(const struct mtty_model *m, unsigned int off,
@@ -122,7 +162,7 @@ unsigned int mtty_model_cfg_write(struct mtty_model *m, unsigned int off,
 	 */
 	if (dis && !(mtty_pci_command(&m->pci) & MTTY_PCI_CMD_INTX_DIS))
 		m->intx_deferred = false;
-	return model_update(m, 0);
+	return model_update(m, MODEL_NO_PORT, 0);
 }
 
 void mtty_model_reset(struct mtty_model *m)
@@ -135,7 +175,7 @@ void mtty_model_reset(struct mtty_model *m)
 	m->intx_deferred = false;
 	m->intx_news = false;
 	m->intx_isr = 0;
-	model_update(m, 0);
+	model_update(m, MODEL_NO_PORT, 0);
 }
 
 unsigned int mtty_model_set_irq_mode(struct mtty_model *m,
@@ -144,9 +184,10 @@ unsigned int mtty_model_set_irq_mode(struct mtty_model *m,
 	m->irq_mode = mode;
 	m->intx_masked = false;
 	m->intx_deferred = false;
+	m->intx_lazy = false;
 	m->intx_news = false;
 	m->intx_isr = 0;
-	return model_update(m, 0);
+	return model_update(m, MODEL_NO_PORT, 0);
 }
 
 void mtty_model_intx_mask(struct mtty_model *m)
@@ -160,15 +201,17 @@ unsigned int mtty_model_intx_unmask(struct mtty_model *m)
 {
 	m->intx_masked = false;
 	m->intx_deferred = false;
-	return model_update(m, 0);
+	m->intx_lazy = false;
+	return model_update(m, MODEL_NO_PORT, 0);
 }
 
 unsigned int mtty_model_intx_unmask_deferred(struct mtty_model *m)
 {
 	if (m->irq_mode != MTTY_IRQ_INTX)
 		return 0;
+	m->intx_lazy = true;
 	if (!m->intx_masked)	/* a second unmask changes nothing */
-		return model_update(m, 0);
+		return model_update(m, MODEL_NO_PORT, 0);
 	m->intx_masked = false;
 	/*
 	 * Only the level the user was told about is deferred: a source that
@@ -176,9 +219,8 @@ unsigned int mtty_model_intx_unmask_deferred(struct mtty_model *m)
 	 */
 	if (!mtty_model_intx_line(m) || m->intx_news || !m->intx_isr ||
 	    (mtty_pci_command(&m->pci) & MTTY_PCI_CMD_INTX_DIS))
-		return model_update(m, 0);
-	m->intx_deferred = true;
-	return MTTY_SIG_INTX_DEFER;
+		return model_update(m, MODEL_NO_PORT, 0);
+	return model_defer(m);
 }
 
 unsigned int mtty_model_intx_deferred(struct mtty_model *m)
@@ -187,8 +229,15 @@ unsigned int mtty_model_intx_deferred(struct mtty_model *m)
 
 	if (!m->intx_deferred)
 		return 0;
+	if (m->intx_defer_acts &&
+	    m->intx_defer_periods < MTTY_INTX_DEFER_MAX_PERIODS) {
+		/* the guest is still at work in its handler: wait on */
+		m->intx_defer_acts = 0;
+		m->intx_defer_periods++;
+		return MTTY_SIG_INTX_DEFER;
+	}
 	m->intx_deferred = false;
-	sig = model_update(m, 0);
+	sig = model_update(m, MODEL_NO_PORT, 0);
 	if (sig & MTTY_SIG_INTX)
 		m->intx_timer_signals++;
 	return sig;
@@ -217,7 +266,7 @@ unsigned int mtty_model_refresh(struct mtty_model *m)
 		m->intx_signals++;
 		return MTTY_SIG_INTX;
 	}
-	return model_update(m, src);
+	return model_update(m, MODEL_NO_PORT, src);
 }
 
 /* ---- the host side of a port ---- */
@@ -226,7 +275,7 @@ void mtty_model_set_backend(struct mtty_model *m, unsigned int port,
 			    u8 backend)
 {
 	mtty_uart_set_backend(&m->uart[port], backend);
-	model_update(m, 0);
+	model_update(m, MODEL_NO_PORT, 0);
 }
 
 bool mtty_model_migratable(const struct mtty_model *m)
@@ -246,7 +295,7 @@ unsigned int mtty_model_host_tx(struct mtty_model *m, unsigned int port,
 	unsigned int before = mtty_uart_sources(u);
 
 	*done = mtty_uart_host_tx(u, buf, len);
-	return model_update(m, mtty_uart_sources(u) & ~before);
+	return model_update(m, port, mtty_uart_sources(u) & ~before);
 }
 
 unsigned int mtty_model_host_rx(struct mtty_model *m, unsigned int port,
@@ -257,7 +306,7 @@ unsigned int mtty_model_host_rx(struct mtty_model *m, unsigned int port,
 	unsigned int before = mtty_uart_sources(u);
 
 	*done = mtty_uart_host_rx(u, buf, len);
-	return model_update(m, mtty_uart_sources(u) & ~before);
+	return model_update(m, port, mtty_uart_sources(u) & ~before);
 }
 
 unsigned int mtty_model_host_break(struct mtty_model *m, unsigned int port)
@@ -266,7 +315,7 @@ unsigned int mtty_model_host_break(struct mtty_model *m, unsigned int port)
 	unsigned int before = mtty_uart_sources(u);
 
 	mtty_uart_host_break(u);
-	return model_update(m, mtty_uart_sources(u) & ~before);
+	return model_update(m, port, mtty_uart_sources(u) & ~before);
 }
 
 unsigned int mtty_model_host_set_lines(struct mtty_model *m, unsigned int port,
@@ -276,5 +325,5 @@ unsigned int mtty_model_host_set_lines(struct mtty_model *m, unsigned int port,
 	unsigned int before = mtty_uart_sources(u);
 
 	mtty_uart_host_set_lines(u, lines);
-	return model_update(m, mtty_uart_sources(u) & ~before);
+	return model_update(m, port, mtty_uart_sources(u) & ~before);
 }

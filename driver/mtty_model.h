@@ -23,8 +23,13 @@ enum mtty_irq_mode {
 /* What the caller must signal after a call */
 #define MTTY_SIG_INTX		0x1
 #define MTTY_SIG_MSI		0x2
-/* INTx re-assertion deferred: the caller arms its timer (see below) */
+/*
+ * INTx signal deferred: the caller (re-)arms its timer and calls
+ * mtty_model_intx_deferred() when it expires (see below)
+ */
 #define MTTY_SIG_INTX_DEFER	0x4
+/* a deferral outlives at most this many timer periods of guest activity */
+#define MTTY_INTX_DEFER_MAX_PERIODS	16
 
 struct mtty_model {
 	struct mtty_pci pci;
@@ -33,11 +38,24 @@ struct mtty_model {
 	enum mtty_irq_mode irq_mode;
 	bool intx_masked;		/* VFIO INTx automask state */
 	/*
-	 * Unmasked by the ioctl with the line still high and not signalled
-	 * yet: a new source or mtty_model_intx_deferred() signals it, a low
-	 * line drops it.  Not migrated: the destination re-evaluates.
+	 * The line is high, unmasked and not signalled yet, because the
+	 * guest's handler is running and will find it: unmasked by the ioctl
+	 * with the line still high, or a new source on a port inside its
+	 * handler.  mtty_model_intx_deferred() signals it, a low line drops
+	 * it.  Not migrated: the destination re-evaluates.
 	 */
 	bool intx_deferred;
+	/*
+	 * The last unmask came through the ioctl with deferral allowed
+	 * (mtty_model_intx_unmask_deferred): the user unmasks on every BAR
+	 * access (QEMU without an irqfd resampler), so the line is unmasked
+	 * in the middle of the guest's handler.
+	 */
+	bool intx_lazy;
+	/* BAR accesses seen during the current deferral period */
+	u8 intx_defer_acts;
+	/* timer periods the current deferral was extended by */
+	u8 intx_defer_periods;
 	/*
 	 * A source became pending since the last INTx signal (while masked
 	 * or deferred): an ioctl unmask with the line high signals at once.
@@ -89,13 +107,25 @@ unsigned int mtty_model_intx_unmask(struct mtty_model *m);
  * after an interrupt, i.e. in the middle of the guest's handler, so a line
  * that is still high is not re-signalled at once: the unmask returns
  * MTTY_SIG_INTX_DEFER and the caller calls mtty_model_intx_deferred()
- * after a delay.  A new interrupt source signals at once meanwhile; the
- * line going low (the handler serviced it) drops the deferral.  Only an
- * unmask inside the guest's handler (intx_isr) defers; any other signals
- * at once, as mtty_model_intx_unmask().
+ * after a delay.  The line going low (the handler serviced it) drops the
+ * deferral.  Only an unmask inside the guest's handler (intx_isr) defers;
+ * any other signals at once, as mtty_model_intx_unmask().
+ *
+ * After such an unmask, a source that becomes pending on a port whose
+ * handler is running (its last IIR read showed an interrupt; an 8250
+ * handler loops until IIR shows none, so it will find the source) is
+ * deferred the same way: typically the receive interrupt of the bytes the
+ * handler itself just wrote.  A new source on any other port, or while
+ * masked (the user may unmask after its handler without reading IIR
+ * again), is news and signals at once, or at the unmask.
  */
 unsigned int mtty_model_intx_unmask_deferred(struct mtty_model *m);
-/* The caller's delay expired: signal a deferred INTx still due. */
+/*
+ * The caller's delay expired.  If the guest accessed the card during the
+ * period (its handler is still at work), the deferral is extended by one
+ * more period (MTTY_SIG_INTX_DEFER, at most MTTY_INTX_DEFER_MAX_PERIODS
+ * times); otherwise an INTx still due is signalled.
+ */
 unsigned int mtty_model_intx_deferred(struct mtty_model *m);
 
 /*
