@@ -636,6 +636,117 @@ TEST(pseudo_eoi_before_ack_not_deferred)
 }
 
 /*
+ * No interrupt is ever lost, whatever the guest does: random accesses of
+ * two ports, ioctl and level unmasks, masks, INTx Disable toggles and
+ * timer expiries (the glue's delayed work, armed by MTTY_SIG_INTX_DEFER).
+ * After every call, a high, enabled, unmasked line must be deferred with
+ * the timer armed; and once the guest stays away for a period (the timer
+ * fires with no access in between), nothing is deferred any more.
+ */
+static u32 prng = 0x2545f491;
+
+static u32 rnd(u32 n)
+{
+	prng ^= prng << 13;
+	prng ^= prng >> 17;
+	prng ^= prng << 5;
+	return prng % n;
+}
+
+struct prop {
+	bool armed;		/* the glue's delayed work is pending */
+	unsigned int bad, deferrals, timer_runs;
+};
+
+static void prop_sig(struct prop *p, unsigned int sig)
+{
+	if (sig & MTTY_SIG_INTX_DEFER) {
+		p->armed = true;
+		p->deferrals++;
+	}
+}
+
+static void prop_check(struct prop *p, const char *what)
+{
+	bool dis = mtty_pci_command(&m.pci) & MTTY_PCI_CMD_INTX_DIS;
+
+	if (mtty_model_intx_line(&m) && !dis && !m.intx_masked &&
+	    !(m.intx_deferred && p->armed)) {
+		if (!p->bad++)
+			printf("# lost after %s: line high, unmasked, deferred %d, timer %d\n",
+			       what, m.intx_deferred, p->armed);
+	}
+}
+
+TEST(random_guest_never_loses_an_interrupt)
+{
+	static const u8 regs[] = {
+		MTTY_UART_RBR, MTTY_UART_IER, MTTY_UART_IIR, MTTY_UART_LSR,
+		MTTY_UART_MSR, MTTY_UART_MCR, MTTY_UART_SCR, MTTY_UART_FCR,
+	};
+	struct prop p = { 0 };
+	unsigned int i, j, sig, quiet_bad = 0;
+	u16 cmd = 0;
+
+	setup(2);
+	for (i = 0; i < 200000; i++) {
+		unsigned int op = rnd(100), port = rnd(2);
+		u8 reg = regs[rnd(sizeof(regs))];
+
+		if (op < 35) {
+			rd(port, reg, &sig);
+			prop_sig(&p, sig);
+			prop_check(&p, "read");
+		} else if (op < 55) {
+			u8 val = reg == MTTY_UART_IER ? rnd(16) :
+				 reg == MTTY_UART_MCR ? rnd(32) : rnd(256);
+
+			prop_sig(&p, wr(port, reg == MTTY_UART_RBR ?
+					      MTTY_UART_THR : reg, val));
+			prop_check(&p, "write");
+		} else if (op < 75) {
+			prop_sig(&p, mtty_model_intx_unmask_deferred(&m));
+			prop_check(&p, "ioctl unmask");
+		} else if (op < 78) {
+			prop_sig(&p, mtty_model_intx_unmask(&m));
+			prop_check(&p, "level unmask");
+		} else if (op < 83) {
+			mtty_model_intx_mask(&m);
+			prop_check(&p, "mask");
+		} else if (op < 85) {
+			cmd ^= MTTY_PCI_CMD_INTX_DIS;
+			prop_sig(&p, mtty_model_cfg_write(&m, MTTY_PCI_COMMAND,
+							  2, cmd));
+			prop_check(&p, "INTx Disable");
+		} else if (p.armed) {
+			/* the period ends, maybe after more guest accesses */
+			p.armed = false;
+			p.timer_runs++;
+			prop_sig(&p, mtty_model_intx_deferred(&m));
+			prop_check(&p, "timer");
+		}
+		if (rnd(50))
+			continue;
+		/* the guest stays away: the armed timer runs out */
+		for (j = 0; p.armed && j < 2; j++) {
+			p.armed = false;
+			prop_sig(&p, mtty_model_intx_deferred(&m));
+			prop_check(&p, "quiet timer");
+		}
+		if (m.intx_deferred)
+			quiet_bad++;
+	}
+	printf("# %u deferrals, %u timer runs, %llu signals (%llu by the timer)\n",
+	       p.deferrals, p.timer_runs, (unsigned long long)m.intx_signals,
+	       (unsigned long long)m.intx_timer_signals);
+	CHECK_EQ(p.bad, 0, "never a high, enabled line unmasked without a deferral and its timer");
+	CHECK_EQ(quiet_bad, 0, "a quiet period ends every deferral");
+	CHECK(p.deferrals > 1000 && m.intx_timer_signals > 100,
+	      "the random guest exercised deferrals (%u) and timer signals",
+	      p.deferrals);
+}
+
+/*
  * Saved while an INTx is deferred (high line, ioctl-unmasked, not yet
  * re-signalled): the stream must load on the destination (whose
  * validation refuses a high, unmasked, enabled line) and the loaded card
@@ -684,6 +795,7 @@ int main(void)
 	RUN(sloppy_guest_not_lost);
 	RUN(unmask_outside_handler_signals_at_once);
 	RUN(pseudo_eoi_before_ack_not_deferred);
+	RUN(random_guest_never_loses_an_interrupt);
 	RUN(deferred_state_migrates);
 	return UNIT_DONE("test_intx");
 }
