@@ -95,8 +95,9 @@ long mtty_model_save(const struct mtty_model *m, u8 *buf, size_t len)
 	out_u8(&o, model_deep(m) ? MTTY_MIG_CARD_DEEP : 0);
 	out_u8(&o, m->irq_mode);
 	/*
-	 * A deferred INTx (ioctl unmask with the line still high, see
-	 * mtty_model_intx_unmask_deferred()) is a signal still owed: saved
+	 * A deferred INTx (a line left high at an ioctl unmask or raised
+	 * inside the guest's handler, see mtty_model_intx_unmask_deferred())
+	 * is a signal still owed: saved
 	 * as masked, so the destination signals once on load; the stream
 	 * never holds a high, unmasked, enabled line.
 	 */
