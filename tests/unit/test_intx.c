@@ -171,15 +171,22 @@ TEST(new_source_while_deferred)
  * for the handler's next IIR read instead of a signal.  The same with the
  * level unmask (intx_defer_us=0) signals at once.
  */
-TEST(handler_own_rx_not_signalled)
+static void enter_thre_handler(void)
 {
-	unsigned int sig, i;
+	unsigned int sig;
 
 	setup(1);
 	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
 	fire_thre();
 	CHECK_EQ(rd(0, MTTY_UART_IIR, &sig) & MTTY_IIR_ID_MASK, MTTY_IIR_THRI,
 		 "the handler finds THRE");
+}
+
+TEST(handler_own_rx_not_signalled)
+{
+	unsigned int sig, i;
+
+	enter_thre_handler();
 	CHECK_EQ(mtty_model_intx_unmask_deferred(&m), 0,
 		 "pseudo-EOI, line low: unmasked");
 	wr(0, MTTY_UART_IER, MTTY_IER_THRI | MTTY_IER_RDI);
@@ -200,20 +207,14 @@ TEST(handler_own_rx_not_signalled)
 	CHECK_EQ(m.intx_signals, 1, "one signal for the whole handler");
 
 	/* the same with the level unmask: signals at once */
-	setup(1);
-	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
-	fire_thre();
-	rd(0, MTTY_UART_IIR, &sig);
+	enter_thre_handler();
 	CHECK_EQ(mtty_model_intx_unmask(&m), 0, "level unmask, line low");
 	wr(0, MTTY_UART_IER, MTTY_IER_THRI | MTTY_IER_RDI);
 	CHECK_EQ(wr(0, MTTY_UART_THR, 'a'), MTTY_SIG_INTX,
 		 "level-unmask user: the looped-back byte signals at once");
 
 	/* and while masked it is news for the unmask */
-	setup(1);
-	wr(0, MTTY_UART_FCR, MTTY_FCR_ENABLE);
-	fire_thre();
-	rd(0, MTTY_UART_IIR, &sig);
+	enter_thre_handler();
 	CHECK_EQ(mtty_model_intx_unmask_deferred(&m), 0, "ioctl unmask, low");
 	wr(0, MTTY_UART_IER, MTTY_IER_THRI | MTTY_IER_RDI);
 	mtty_model_intx_mask(&m);
