@@ -648,8 +648,59 @@ static const struct attribute_group mtty_mdev_group = {
 	.attrs = mtty_mdev_attrs,
 };
 
+/* ---- stats/: the model's interrupt counters since the device was made ---- */
+
+static ssize_t mtty_stat_emit(struct device *dev, char *buf, size_t off)
+{
+	struct mtty_state *s = dev_get_drvdata(dev);
+	u64 v;
+
+	mutex_lock(&s->lock);
+	v = *(const u64 *)((const char *)&s->model + off);
+	mutex_unlock(&s->lock);
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)v);
+}
+
+static ssize_t intx_signals_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return mtty_stat_emit(dev, buf,
+			      offsetof(struct mtty_model, intx_signals));
+}
+static DEVICE_ATTR_RO(intx_signals);
+
+static ssize_t intx_timer_signals_show(struct device *dev,
+				       struct device_attribute *attr,
+				       char *buf)
+{
+	return mtty_stat_emit(dev, buf,
+			      offsetof(struct mtty_model, intx_timer_signals));
+}
+static DEVICE_ATTR_RO(intx_timer_signals);
+
+static ssize_t msi_signals_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return mtty_stat_emit(dev, buf,
+			      offsetof(struct mtty_model, msi_signals));
+}
+static DEVICE_ATTR_RO(msi_signals);
+
+static struct attribute *mtty_stats_attrs[] = {
+	&dev_attr_intx_signals.attr,
+	&dev_attr_intx_timer_signals.attr,
+	&dev_attr_msi_signals.attr,
+	NULL,
+};
+
+static const struct attribute_group mtty_stats_group = {
+	.name = "stats",
+	.attrs = mtty_stats_attrs,
+};
+
 const struct attribute_group *mtty_mdev_groups[] = {
 	&mtty_mdev_group,
+	&mtty_stats_group,
 	NULL,
 };
 

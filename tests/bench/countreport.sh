@@ -46,6 +46,11 @@ $1 == "BENCH" && $2 == "ctrace" {
 		if (k != "tag" && k != "mark") T[t, m, k] = F[k]
 	ntrace++
 }
+$1 == "BENCH" && $2 == "cstats" {
+	kv()
+	STATS[++nstats] = F["tag"] ": " F["intx"] " INTx signals, " F["timer"] " of them by the deferral timer"
+	next
+}
 $1 == "BENCH" && $2 == "cphase" {
 	kv()
 	if (F["phase"] == "end") next
@@ -174,6 +179,13 @@ END {
 	}
 	if (("sample" SUBSEP 15) in IXG && ("ours" SUBSEP 15) in IXG) {
 		printf "At 15 in flight: INTx events per guest interrupt ours %s, sample %s (target: ours <= sample: %s); INTx events per byte ours %s, sample %s; guest interrupts per byte ours %s, sample %s.\n\n", f3(IXG["ours", 15]), f3(IXG["sample", 15]), (IXG["ours", 15] <= IXG["sample", 15] ? "met" : "not met"), f3(IXB["ours", 15]), f3(IXB["sample", 15]), f3(GI["ours", 15]), f3(GI["sample", 15]) > md
+	}
+	if (nstats) {
+		print "The counters of our driver itself over the whole guest run, boot included (`/sys/bus/mdev/devices/UUID/stats/`; `intx_defer_us` holds a signal while the handler of the guest runs, and the timer sends it only if the handler left it due):" > md
+		print "" > md
+		for (i = 1; i <= nstats; i++)
+			print "- " STATS[i] > md
+		print "" > md
 	}
 	close(tmp "/chart.dat")
 	close(md)

@@ -265,7 +265,7 @@ mutants() {
 		'/^static u8 uart_read_iir/,/^}/{s/u->thre_int = false;/(void)0;/}' iir
 	mutant intx-while-masked mtty_model.c 's/if (!m->intx_masked \&\&/if (/' intx
 	mutant intx-unmask-lost mtty_model.c \
-		'/^unsigned int mtty_model_intx_unmask/,/^}/{s/return model_update(m, 0);/return 0;/}' intx
+		'/^unsigned int mtty_model_intx_unmask/,/^}/{s/return model_update(m, MODEL_NO_PORT, 0);/return 0;/}' intx
 	mutant cfg-ignores-wmask mtty_pci.c 's/| (b \& m);/| b;/' cfg
 	mutant break-no-nul mtty_uart.c 's/fifo_push(\&u->rx, 0, MTTY_LSR_BI);/;/' 'lsr|rbr|iir|stats'
 	mutant bi-with-newest-byte mtty_uart.c \

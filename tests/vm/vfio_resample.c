@@ -221,9 +221,41 @@ static bool push_defer_us(const char *val, char *saved, size_t n)
  * port while its handler runs; a new source outside it signals at once.
  * Generous timeouts: behaviour, not timing.
  */
+/* the device's stats/NAME counter, -1 if unreadable */
+static long long read_stat(const char *name)
+{
+	char path[160];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/stats/%s",
+		 d.uuid, name);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* the module's intx_defer_us is not 0 */
+static bool defer_on(void)
+{
+	FILE *f = fopen(DEFER_PARAM, "r");
+	unsigned long us = 0;
+
+	if (f) {
+		if (fscanf(f, "%lu", &us) != 1)
+			us = 0;
+		fclose(f);
+	}
+	return us != 0;
+}
+
 static void test_ioctl_defer(int trig)
 {
 	unsigned int i, lost = 0, extra = 0;
+	long long timer0, timer1;
 	bool defer_param;
 	char saved[32] = "";
 
@@ -320,8 +352,11 @@ static void test_ioctl_defer(int trig)
 	/*
 	 * A handler that leaves the line high after its pseudo-EOI (reads
 	 * IIR, unmasks, only then reads RBR on the next interrupt): every
-	 * byte still raises an interrupt, none is lost.
+	 * byte still raises an interrupt, none is lost.  With the deferral
+	 * on, each round's re-signal comes from the timer (the device's
+	 * stats/intx_timer_signals).
 	 */
+	timer0 = read_stat("intx_timer_signals");
 	vdev_wr8(&d, 0, MTTY_UART_IER, MTTY_IER_RDI);
 	for (i = 0; i < 300; i++) {
 		uint64_t n;
@@ -344,6 +379,15 @@ static void test_ioctl_defer(int trig)
 	ok(!lost, "300 rounds of RX data left pending across an ioctl unmask: none lost (%u)",
 	   lost);
 	ok(!extra, "no round signalled twice (%u)", extra);
+	timer1 = read_stat("intx_timer_signals");
+	if (defer_on())
+		ok(timer0 >= 0 && timer1 - timer0 >= 300,
+		   "stats/intx_timer_signals: each of the 300 deferred re-signals came from the timer (%lld -> %lld)",
+		   timer0, timer1);
+	else
+		ok(timer0 >= 0 && timer1 == timer0,
+		   "stats/intx_timer_signals: intx_defer_us=0, no timer signal (%lld -> %lld)",
+		   timer0, timer1);
 	ok(vdev_efd_wait(trig, 300) == 0, "quiet at the end");
 	lower();
 }

@@ -56,7 +56,7 @@ drv_load() {
 
 # count_guest DRIVER TAG BURSTS [DEEP_BURSTS]: one L2 guest, one traced run
 count_guest() {
-	_drv=$1 _tag=$2 _bursts=$3 _deep=${4:-}
+	_drv=$1 _tag=$2 _bursts=$3 _deep=${4:-} _u2=
 	dmesg_mark
 	drv_load "$_drv" || { notok "count $_tag: load the driver"; return 1; }
 	_u=$(create_mdev mtty-2) || { notok "count $_tag: create mtty-2"; return 1; }
@@ -87,6 +87,13 @@ count_guest() {
 		notok "count $_tag: no QEMU trace ($L2_LOG.trace)"
 	fi
 	rm -f "$L2_LOG.trace"
+	if [ "$_drv" = ours ]; then
+		# our driver's own counters (the sample has none)
+		for _x in "$_u=$_tag" ${_u2:+"$_u2=deep16750"}; do
+			_s=/sys/bus/mdev/devices/${_x%%=*}/stats
+			echo "# BENCH cstats tag=${_x#*=} intx=$(cat "$_s/intx_signals") timer=$(cat "$_s/intx_timer_signals")"
+		done
+	fi
 	remove_all_mdevs
 	rmmod mtty || notok "count $_tag: rmmod"
 	dmesg_check "count $_tag"

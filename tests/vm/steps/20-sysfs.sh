@@ -123,6 +123,12 @@ if check "sysfs: create mtty-2 via echo" write_to "$U1" "$T/mtty-2/create"; then
 	check_eq "sysfs: mtty-2/devices lists 1 device" "1" "$(ndevices mtty-2)"
 	check_avail "one mtty-2 created" 22 11
 	G1=$(mdev_group "$U1")
+	for _f in intx_signals intx_timer_signals msi_signals; do
+		check_eq "sysfs: a new device's stats/$_f reads 0" "0" \
+			"$(cat "/sys/bus/mdev/devices/$U1/stats/$_f" 2>&1)"
+		check_fail "sysfs: stats/$_f is read-only" \
+			write_to 1 "/sys/bus/mdev/devices/$U1/stats/$_f"
+	done
 fi
 
 # printf without newline, upper case hex: the device name is lower case
