@@ -221,35 +221,34 @@ static bool push_defer_us(const char *val, char *saved, size_t n)
  * port while its handler runs; a new source outside it signals at once.
  * Generous timeouts: behaviour, not timing.
  */
+/* the first number in file @path, -1 if unreadable */
+static long long read_num(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
 /* the device's stats/NAME counter, -1 if unreadable */
 static long long read_stat(const char *name)
 {
 	char path[160];
-	long long v = -1;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/stats/%s",
 		 d.uuid, name);
-	f = fopen(path, "r");
-	if (!f || fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	if (f)
-		fclose(f);
-	return v;
+	return read_num(path);
 }
 
 /* the module's intx_defer_us is not 0 */
 static bool defer_on(void)
 {
-	FILE *f = fopen(DEFER_PARAM, "r");
-	unsigned long us = 0;
-
-	if (f) {
-		if (fscanf(f, "%lu", &us) != 1)
-			us = 0;
-		fclose(f);
-	}
-	return us != 0;
+	return read_num(DEFER_PARAM) > 0;
 }
 
 static void test_ioctl_defer(int trig)
